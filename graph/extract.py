@@ -1,0 +1,700 @@
+"""Per-document extraction: a pure function of a Document and the Knowledge.
+
+Names are found first (curated gazetteer, then head-word, acronym and first-name patterns),
+overlaps are settled (the longer name wins), and relations are read from the text *between*
+two names of one sentence, with the gap patterns of ontology/rules/extraction.toml.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from .knowledge import Entry, Knowledge, fold, name_key
+from .records import Document, Extraction, Membership, Mention, OrganisationFact, PaperFact
+from .segment import Sentence, content_lines, sentences
+
+UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŸŹŻŽ"
+CAP = rf"[{UPPER}][^\W_]*(?:-[^\W_]+)*"
+WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*-?")
+GENITIVE = re.compile(r"^(?:['’]s|:s|s)(?![^\W_])")
+QUOTE_OPEN = "‘“”\"'«„"
+QUOTED = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[(:]))([‘“”\"'«„])(?P<inner>[^‘’“”\"«»\n]{3,220}?)(?:[’”\"»“']|(?=\s*$))")
+
+
+@dataclass
+class Span:
+    """A name found in a sentence (offsets relative to the sentence)."""
+
+    type: str
+    start: int
+    end: int
+    key: str
+    name: str
+    curated: bool = False
+    priority: int = 0
+    unit: bool = False
+    region: bool = False
+    genitive: bool = False
+    country: str | None = None
+    parent: str | None = None
+    parent_type: str | None = None
+    sectors: tuple[str, ...] = ()
+    form_end: int = -1  # end of the name itself, before a genitive ending
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+    @property
+    def name_end(self) -> int:
+        return self.form_end if self.form_end >= 0 else self.end
+
+
+@dataclass
+class DocumentState:
+    """What one document has established so far: acronyms it defined, persons it named."""
+
+    language: str
+    acronyms: dict[str, Span] = field(default_factory=dict)
+    persons: dict[str, str] = field(default_factory=dict)  # key -> full name
+
+
+def same_length_fold(text: str) -> str:
+    folded = text.lower()
+    return folded if len(folded) == len(text) else "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def entity_key(type_: str, name: str) -> str:
+    return f"{type_}:~{name_key(name)}"
+
+
+class Extractor:
+    """Compiled rules; `extract(document)` is the pure per-document function."""
+
+    def __init__(self, knowledge: Knowledge):
+        self.k = knowledge
+        rules = knowledge.rules
+        org = rules["organisation"]
+        self.not_name = set(org["not_name_words"])
+        self.generic_bodies = {fold(w) for w in org["generic_bodies"]}
+        heads = "|".join(sorted(map(re.escape, org["english_heads"]), key=len, reverse=True))
+        connectors = "|".join(map(re.escape, org["english_tail_connectors"]))
+        pre = rf"(?:(?:{CAP}|[A-Z]{{2,8}})\s+){{0,5}}"
+        tail = rf"(?:\s+(?:{connectors})\s+(?:the\s+)?{CAP}(?:\s+{CAP})*)*"
+        self.english_org = re.compile(rf"(?<![^\W_])(?P<pre>{pre})(?P<head>{heads})(?![^\W_])(?P<tail>{tail})")
+        self.compound_heads = sorted((fold(h) for h in org["compound_heads"]), key=len, reverse=True)
+        separate = "|".join(map(re.escape, org["separate_heads"]))
+        self.separate_org = re.compile(rf"(?<![^\W_])(?P<pre>(?:{CAP}\s+){{1,3}})(?P<head>{separate})(?![^\W_])")
+        units = "|".join(sorted(map(re.escape, org["unit_heads"]), key=len, reverse=True))
+        run = rf"{CAP}(?:(?:,\s*|\s+)(?:(?:and|og|och|&)\s+)?{CAP})*"
+        self.unit_before = re.compile(rf"(?P<name>{run})\s+(?P<head>{units})(?![^\W_])")
+        self.unit_after = re.compile(rf"(?P<head>{units})\s+on\s+(?P<name>{run})")
+        self.unit_quoted = re.compile(rf"[‘“\"'](?P<name>[^’”\"'\n]{{3,80}})[’”\"']\s+(?P<head>{units})(?![^\W_])")
+        self.acronym = rules["acronym"]["pattern"]
+        self.acronym_token = re.compile(rf"(?<![^\W_])(?P<acr>{self.acronym})(?P<gen>s|['’]s|:s)?(?![^\W_])")
+        self.acronym_skip = set(rules["acronym"]["skip_words"])
+        self.municipality_patterns = [
+            (re.compile(p["pattern"]), p) for p in rules["municipality"]["patterns"]
+        ]
+        title = knowledge.title_regex
+        self.relation_rules = []
+        for pattern in rules["relation"]["patterns"]:
+            compiled = dict(pattern)
+            compiled["gap"] = re.compile(pattern["gap"].replace("{TITLE}", f"(?:{title})"), re.IGNORECASE)
+            if "title_before" in pattern:
+                compiled["title_before"] = re.compile(pattern["title_before"].replace("{TITLE}", f"(?:{title})"), re.IGNORECASE)
+            self.relation_rules.append(compiled)
+        self.parents = [dict(p, gap=re.compile(p["gap"])) for p in rules["relation"]["parents"]]
+        self.title_only = re.compile(rf"^(?:{title})$", re.IGNORECASE)
+        paper = rules["paper"]
+        self.paper_nouns = {fold(n): kind for n, kind in paper["nouns"].items()}
+        self.titled = re.compile(paper["titled"] + r"(?P<title>[^.!?\n]{4,200})", re.IGNORECASE)
+        self.publish = re.compile(r"^\s*(?:\([^)]{1,80}\)\s*)?(?:" + "|".join(map(re.escape, paper["publish_verbs"])) + r")\b", re.IGNORECASE)
+        self.in_series = re.compile(paper["in_series"], re.IGNORECASE)
+        months = rules["date"]["months"]
+        month_names = "|".join(sorted(map(re.escape, months), key=len, reverse=True))
+        self.months = months
+        self.date_written = re.compile(rf"(?<![\w])(?P<day>\d{{1,2}})\.?\s+(?P<month>{month_names})\.?\s+(?P<year>(?:19|20)\d\d)(?!\d)", re.IGNORECASE)
+        self.date_english = re.compile(rf"(?<![\w])(?P<month>{month_names})\s+(?P<day>\d{{1,2}}),?\s+(?P<year>(?:19|20)\d\d)(?!\d)", re.IGNORECASE)
+        self.date_iso = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)(?!\d)")
+        self.sector_patterns = self._sector_patterns()
+        self.sector_exclusion = (
+            re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, knowledge.sector_exclusions)) + r")(?![^\W_])")
+            if knowledge.sector_exclusions else None
+        )
+
+    # ----------------------------------------------------------------- sectors
+
+    def _sector_patterns(self) -> dict[str, list[tuple[str, re.Pattern]]]:
+        """language -> [(sector id, pattern)]: whole words with inflections, and compound stems."""
+        endings = r"(?:s|e|en|et|er|erne|ene|ar|arna|or|orna|na|n|t|es|ns|ets|ens|['’]s)?"
+        by_language: dict[str, list[tuple[str, re.Pattern]]] = {}
+        for sector_id, sector in self.k.sectors.items():
+            languages = {lang for lang, _ in sector["words"]} | {lang for lang, _ in sector["stems"]}
+            for language in sorted(languages):
+                words = [re.escape(w).replace(r"\ ", r"\s+") for lang, w in sector["words"] if lang == language]
+                stems = [re.escape(s) for lang, s in sector["stems"] if lang == language]
+                parts = []
+                if words:
+                    parts.append(rf"(?<![^\W_])(?:{'|'.join(sorted(words, key=len, reverse=True))}){endings}(?![^\W_])")
+                if stems:
+                    parts.append(rf"(?<![^\W_-])(?:{'|'.join(stems)})[^\W_]*")
+                by_language.setdefault(language, []).append((sector_id, re.compile("|".join(parts))))
+        return by_language
+
+    def sectors_in(self, text: str, language: str) -> list[tuple[str, int]]:
+        """(sector id, offset of its first signal) for the sectors the text signals."""
+        folded = same_length_fold(text)
+        if self.sector_exclusion:
+            folded = self.sector_exclusion.sub(lambda m: " " * len(m.group(0)), folded)
+        signal_language = {"no": "da", "nb": "da", "nn": "da"}.get(language, language)
+        if signal_language not in self.sector_patterns:
+            signal_language = "en"
+        found = []
+        for sector_id, pattern in self.sector_patterns[signal_language]:
+            match = pattern.search(folded)
+            if match:
+                found.append((sector_id, match.start()))
+        return found
+
+    # ----------------------------------------------------------------- names
+
+    def _gazetteer(self, text: str, state: DocumentState) -> list[Span]:
+        spans = []
+        folded = same_length_fold(text)
+        for haystack, case_sensitive in ((folded, False), (text, True)):
+            for end, (form, targets) in self.k.gazetteer.iter(haystack):
+                start = end - len(form) + 1
+                entries = [t for t in targets if t.case_sensitive == case_sensitive]
+                if not entries or (start > 0 and (text[start - 1].isalnum() or text[start - 1] == "-" and case_sensitive)):
+                    continue
+                if not text[start].isupper() and not text[start].isdigit():
+                    continue
+                rest = text[end + 1:]
+                genitive = GENITIVE.match(rest)
+                stop = end + 1 + (genitive.end() if genitive else 0)
+                if stop < len(text) and (text[stop].isalnum() or text[stop] == "-" and stop + 1 < len(text) and text[stop + 1].isalnum()):
+                    continue
+                entry = self._choose(entries, state.language)
+                if entry is None:
+                    continue
+                span = self._entry_span(entry, start, stop, text[start:end + 1], bool(genitive))
+                span.form_end = end + 1
+                spans.append(span)
+        return spans
+
+    @staticmethod
+    def _choose(entries: list[Entry], language: str) -> Entry | None:
+        for entry in entries:
+            if entry.languages and language in entry.languages:
+                return entry
+        for entry in entries:
+            if not entry.languages:
+                return entry
+        return None
+
+    def _entry_span(self, entry: Entry, start: int, end: int, surface: str, genitive: bool) -> Span:
+        type_ = "organisation" if entry.type == "region" else entry.type
+        return Span(type_, start, end, entry.key, entry.name, curated=True, priority=2, genitive=genitive,
+                    region=entry.type == "region", country=entry.country, parent=entry.parent,
+                    parent_type="organisation" if entry.parent else None)
+
+    def curated(self, name: str, state: DocumentState, types: tuple[str, ...]) -> Span | None:
+        """The curated entry whose form is exactly `name`, if any."""
+        for span in self._gazetteer(name, state):
+            if span.start == 0 and span.name_end == len(name) and span.type in types:
+                return span
+        return None
+
+    def _clean_pre(self, text: str, start: int, pre: str) -> int:
+        """Drop leading words that cannot start a name ("The", "In") from a pattern's match."""
+        offset = start
+        for word in pre.split():
+            if word in self.not_name:
+                offset = text.index(word, offset) + len(word)
+                while offset < len(text) and text[offset] == " ":
+                    offset += 1
+            else:
+                break
+        return offset
+
+    def _organisation_patterns(self, text: str, state: DocumentState) -> list[Span]:
+        spans = []
+        for match in self.english_org.finditer(text):
+            start = self._clean_pre(text, match.start(), match.group("pre"))
+            pre_words = text[start:match.start("head")].split()
+            if not pre_words and not match.group("tail"):
+                continue
+            end = match.end()
+            spans.append(self._prefer_curated(self._pattern_org(text, start, end, pre_words, state), state))
+        compounds = WORD.finditer(text) if state.language not in {"en", "fr"} else ()
+        for token in compounds:
+            word = token.group(0)
+            if not word[0].isupper() or word.endswith("-"):
+                continue
+            folded = fold(word)
+            genitive = False
+            head = self._compound_head(folded)
+            if head is None and folded.endswith("s") and len(folded) > 4:
+                head = self._compound_head(folded[:-1])
+                genitive = head is not None
+            if head is None or folded.rstrip("s") in self.generic_bodies or folded in self.generic_bodies:
+                continue
+            if len(folded) - len(head) - (1 if genitive else 0) < 3 or word in self.not_name:
+                continue
+            start = self._modifiers_start(text, token.start())
+            end = token.end() - (1 if genitive else 0)
+            name = text[start:end]
+            span = Span("organisation", start, token.end(), entity_key("organisation", name), name, priority=1,
+                        genitive=genitive, country=self._language_country(state.language), form_end=end)
+            spans.append(self._prefer_curated(span, state))
+        for match in self.separate_org.finditer(text):
+            start = self._clean_pre(text, match.start(), match.group("pre"))
+            if start >= match.start("head"):
+                continue
+            name = text[start:match.end()]
+            spans.append(self._prefer_curated(Span("organisation", start, match.end(), entity_key("organisation", name), name,
+                                                   priority=1, country=self._language_country(state.language)), state))
+        for pattern in (self.unit_quoted, self.unit_before, self.unit_after):
+            for match in pattern.finditer(text):
+                inner = match.group("name").strip(" ,")
+                first = inner.split()[0] if inner.split() else ""
+                if first in self.not_name:
+                    inner = inner[len(first):].strip()
+                if not inner:
+                    continue
+                name = f"{inner} {match.group('head')}"
+                start = match.start("name") if pattern is not self.unit_after else match.start("head")
+                if pattern is not self.unit_after:
+                    start = text.index(inner, match.start("name"))
+                spans.append(Span("organisation", start, match.end(), entity_key("organisation", name), name,
+                                  priority=3, unit=True))
+        return spans
+
+    def _prefer_curated(self, span: Span, state: DocumentState) -> Span:
+        """A name a pattern found that a curated list holds takes the curated identity."""
+        curated = self.curated(span.name, state, ("organisation", "municipality"))
+        if curated is None:
+            return span
+        return replace(curated, start=span.start, end=span.end, form_end=span.form_end, genitive=span.genitive)
+
+    def _pattern_org(self, text: str, start: int, end: int, pre_words: list[str], state: DocumentState) -> Span:
+        name = text[start:end]
+        genitive = GENITIVE.match(text[end:])
+        span = Span("organisation", start, end + (genitive.end() if genitive else 0), entity_key("organisation", name),
+                    name, priority=1, genitive=bool(genitive), form_end=end)
+        if pre_words:
+            demonym = self.k.demonyms.get(fold(pre_words[0]))
+            if demonym:
+                span.country = demonym
+            if len(pre_words) >= 1 and re.fullmatch(self.acronym, pre_words[0]):
+                parent = self._gazetteer(pre_words[0], state)
+                if parent and parent[0].type == "organisation":
+                    span.parent, span.parent_type = parent[0].key, "organisation"
+        return span
+
+    def _compound_head(self, folded: str) -> str | None:
+        for head in self.compound_heads:
+            if folded.endswith(head):
+                return head
+        return None
+
+    def _modifiers_start(self, text: str, start: int) -> int:
+        """Extend a compound-head name left over capitalised modifiers ("Socialt Udviklingscenter")
+        and a hyphenated first conjunct ("Børne- og Kulturchefforeningen")."""
+        conjunct = re.search(rf"(?:{CAP}-\s+(?:og|och|and|&)\s+)$", text[:start])
+        if conjunct:
+            return conjunct.start()
+        words = list(re.finditer(rf"({CAP})\s+$", text[:start]))
+        if words:
+            word = words[-1].group(1)
+            if word not in self.not_name and fold(word) not in self.k.first_names and not self._gazetteer(word, DocumentState("")):
+                return words[-1].start()
+        return start
+
+    @staticmethod
+    def _language_country(language: str) -> str | None:
+        return {"da": "dk", "sv": "se", "no": "no", "fi": "fi", "de": "de"}.get(language)
+
+    def _municipality_patterns(self, text: str, state: DocumentState) -> list[Span]:
+        spans = []
+        for pattern, spec in self.municipality_patterns:
+            if state.language not in spec.get("languages", [state.language]):
+                continue
+            for match in pattern.finditer(text):
+                if spec.get("require") and spec["require"] not in match.group(0):
+                    continue
+                name = match.group("name")
+                if name in self.not_name:
+                    continue
+                form = spec["form"].format(name=name)
+                start = match.start() + (4 if match.group(0).startswith("the ") else 0)
+                curated = self.curated(form, state, ("municipality",)) or self.curated(name, state, ("municipality",))
+                if curated:
+                    span = replace(curated, start=start, end=match.end(), form_end=-1)
+                else:
+                    span = Span("municipality", start, match.end(),
+                                f"municipality:{spec['country']}-{name_key(name).replace(' ', '-')}", form,
+                                priority=2, country=spec["country"])
+                genitive = GENITIVE.match(text[match.end():])
+                if match.group(0).endswith("s") and not form.endswith("s"):
+                    span.genitive = True
+                elif genitive:
+                    span.form_end = span.end
+                    span.end += genitive.end()
+                    span.genitive = True
+                spans.append(span)
+        return spans
+
+    def _persons(self, text: str, state: DocumentState, taken: list[Span]) -> list[Span]:
+        tokens = list(WORD.finditer(text))
+        spans: list[Span] = []
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            word = token.group(0)
+            if not self._is_first_name(word):
+                i += 1
+                continue
+            parts = [token]
+            j = i + 1
+            while j < len(tokens) and len(parts) < 5:
+                gap = text[parts[-1].end():tokens[j].start()]
+                nxt = tokens[j].group(0)
+                initial = len(parts[-1].group(0)) == 1 and gap in {". ", "."}
+                if gap != " " and not initial:
+                    break
+                if fold(nxt) in self.k.particles and j + 1 < len(tokens):
+                    parts.append(tokens[j])
+                    j += 1
+                    continue
+                if not self._is_name_word(nxt):
+                    break
+                parts.append(tokens[j])
+                j += 1
+            while len(parts) > 1 and fold(parts[-1].group(0)) in self.k.particles:
+                parts.pop()
+            if len(parts) >= 2 and len(parts[-1].group(0)) > 1:
+                start, end = parts[0].start(), parts[-1].end()
+                name = text[start:end]
+                genitive = GENITIVE.match(text[end:])
+                clean = self._clean_person_name(name)
+                spans.append(Span("person", start, end + (genitive.end() if genitive else 0),
+                                  entity_key("person", clean), clean, priority=1, genitive=bool(genitive), form_end=end))
+                i = j
+            else:
+                i += 1
+        return spans
+
+    def _is_first_name(self, word: str) -> bool:
+        if not word[0].isupper() or word in self.not_name:
+            return False
+        folded = fold(word)
+        if folded in self.k.first_names:
+            return True
+        return "-" in word and fold(word.split("-")[0]) in self.k.first_names
+
+    def _is_name_word(self, word: str) -> bool:
+        if not word[0].isupper() or word.endswith("-") or word in self.not_name:
+            return False
+        folded = fold(word)
+        if folded in self.k.role_forms or folded in self.k.honorifics or fold(word) in self.k.qualifier_words:
+            return False
+        if self._compound_head(folded) or folded in {fold(h) for h in self.k.rules["organisation"]["english_heads"]}:
+            return False
+        if folded in self.months:
+            return False
+        return not (word.isupper() and len(word) > 1 and word not in {"PETER"})  # acronyms are not surnames
+
+    @staticmethod
+    def _clean_person_name(name: str) -> str:
+        return " ".join(w.capitalize() if w.isupper() and len(w) > 1 else w for w in name.split())
+
+    def _acronyms(self, text: str, spans: list[Span], state: DocumentState) -> list[Span]:
+        """Acronyms defined in parentheses become aliases; acronyms used later become mentions."""
+        found = []
+        for span in spans:
+            if span.type not in {"organisation", "municipality"}:
+                continue
+            after = re.match(rf"\s*\((?P<acr>{self.acronym})\)", text[span.end:])
+            if after:
+                state.acronyms.setdefault(after.group("acr"), span)
+        for match in re.finditer(rf"(?P<acr>{self.acronym})\s*\((?P<full>[^()]{{4,120}})\)", text):
+            acronym, full = match.group("acr"), match.group("full")
+            initials = "".join(w[0] for w in full.split() if fold(w) not in self.acronym_skip)
+            if fold(initials) == fold(acronym) or fold("".join(w[0] for w in full.split())) == fold(acronym):
+                inside = [s for s in spans if s.start >= match.start("full") and s.end <= match.end("full")]
+                target = inside[0] if inside and inside[0].length >= len(full) - 2 else Span(
+                    "organisation", match.start("full"), match.end("full"), entity_key("organisation", full), full, priority=1)
+                if not inside:
+                    found.append(target)
+                state.acronyms.setdefault(acronym, target)
+        for match in self.acronym_token.finditer(text):
+            target = state.acronyms.get(match.group("acr"))
+            if target is not None:
+                found.append(replace(target, start=match.start(), end=match.end(), genitive=bool(match.group("gen")),
+                                     priority=2, unit=False, form_end=match.end("acr")))
+        return found
+
+    @staticmethod
+    def _settle(spans: list[Span]) -> list[Span]:
+        """Keep non-overlapping spans: the longer name wins, then the more trusted rule."""
+        chosen: list[Span] = []
+        for span in sorted(spans, key=lambda s: (-s.length, -s.priority, s.start, s.type, s.key)):
+            if all(span.end <= c.start or span.start >= c.end for c in chosen):
+                chosen.append(span)
+        return sorted(chosen, key=lambda s: s.start)
+
+    def names(self, text: str, state: DocumentState) -> list[Span]:
+        """All names of one sentence, overlaps settled."""
+        spans = self._gazetteer(text, state) + self._municipality_patterns(text, state) + self._organisation_patterns(text, state)
+        spans = self._settle(spans)
+        spans = self._settle(spans + self._acronyms(text, spans, state))
+        spans = self._settle(spans + self._persons(text, state, spans))
+        return spans
+
+    # ----------------------------------------------------------------- relations
+
+    def _title(self, text: str | None) -> tuple[str | None, str | None]:
+        """(title as written, role id) for a title found by the title pattern."""
+        if not text:
+            return None, None
+        title = " ".join(text.split())
+        role = self.k.role_forms.get(fold(title))
+        if role is None:
+            for suffix, head_role in self.k.role_heads:
+                if fold(title).endswith(suffix):
+                    role = head_role
+                    break
+        return title, role
+
+    def _qualifiers(self, gap: str, sentence: str) -> tuple[str, ...]:
+        found = set()
+        for word in re.findall(r"[^\W\d_]+\.?", fold(gap)):
+            qualifier = self.k.qualifier_words.get(word) or self.k.qualifier_words.get(word.rstrip("."))
+            if qualifier:
+                found.add(qualifier)
+        folded = fold(sentence)
+        for phrase, qualifier in self.k.qualifier_phrases:
+            if re.search(rf"(?<![^\W_]){re.escape(phrase)}(?![^\W_])", folded):
+                found.add(qualifier)
+        return tuple(sorted(found))
+
+    def read_relations(self, sentence: Sentence, spans: list[Span], state: DocumentState, extraction: Extraction) -> None:
+        text = sentence.text
+        org_types = {"organisation", "municipality"}
+        last_person: Span | None = None
+        for index, (first, second) in enumerate(zip(spans, spans[1:])):
+            gap = text[first.end:second.start]
+            if first.type == "person":
+                last_person = first
+            pair = (first.type, second.type)
+            for rule in self.relation_rules:
+                order = rule["order"]
+                if rule.get("second"):
+                    if not (first.type in org_types and second.type in org_types and last_person is not None):
+                        continue
+                    person, organisation = last_person, second
+                elif order == "person-organisation" and pair[0] == "person" and pair[1] in org_types:
+                    person, organisation = first, second
+                elif order == "organisation-person" and pair[0] in org_types and pair[1] == "person":
+                    person, organisation = second, first
+                else:
+                    continue
+                if rule.get("only_when_line_item") and not sentence.line_item:
+                    continue
+                match = rule["gap"].match(gap)
+                if not match:
+                    continue
+                title_text = match.groupdict().get("title")
+                if "title_before" in rule:
+                    before = rule["title_before"].search(text[:first.start])
+                    if not before:
+                        continue
+                    title_text = before.group("title")
+                title, role = self._title(title_text)
+                qualifier_text = gap if title_text is None else gap[: gap.find(title_text.split()[0])] if title_text.split()[0] in gap else gap
+                if "title_before" in rule:
+                    qualifier_text = text[max(0, first.start - 60):first.start]
+                extraction.memberships.append(Membership(
+                    person=person.key, organisation=organisation.key, organisation_type=organisation.type,
+                    title=title, role=role, sentence=text,
+                    qualifiers=self._qualifiers(qualifier_text, text),
+                    sectors=tuple(sorted({s for s, _ in self.sectors_in(title, state.language)})) if title else (),
+                ))
+                break
+            for rule in self.parents:
+                if first.type not in org_types or second.type not in org_types or not rule["gap"].match(gap):
+                    continue
+                child, parent = (second, first) if rule["child"] == "second" else (first, second)
+                if rule.get("child_must_be_unit") and not child.unit:
+                    continue
+                kinds = rule.get("parent_must_be")
+                if kinds and not (parent.type == "municipality" and "municipality" in kinds or parent.region and "region" in kinds):
+                    continue
+                if child.type != "organisation" or child.key == parent.key:
+                    continue
+                extraction.organisations.append(OrganisationFact(child.key, parent=parent.key, parent_type=parent.type,
+                                                                 country=parent.country if parent.type == "municipality" else None))
+                break
+            if first.type == "organisation" and second.type == "country" and re.fullmatch(r"\s*(?:\([^()]{1,12}\)\s*)?(?:in|i)\s+", gap):
+                extraction.organisations.append(OrganisationFact(first.key, country=second.key.split(":", 1)[1]))
+
+    # ----------------------------------------------------------------- papers
+
+    def _quoted_papers(self, sentence: Sentence, spans: list[Span], extraction: Extraction) -> list[PaperFact]:
+        text = sentence.text
+        papers = []
+        for match in QUOTED.finditer(text):
+            inner = match.group("inner").strip()
+            if len(inner.split()) < 2 or not inner[0].isupper():
+                continue
+            if any(s.unit and s.start <= match.start("inner") < s.end for s in spans):
+                continue
+            before = re.findall(r"[^\W\d_]+", text[:match.start()])[-3:]
+            after = re.findall(r"[^\W\d_]+", text[match.end():])[:2]
+            kind = None
+            for word in list(after[:2]) + list(reversed(before)):
+                kind = self.paper_nouns.get(fold(word))
+                if kind:
+                    break
+            persons = [s.key for s in spans if s.type == "person" and s.end <= match.start()]
+            if kind is None and sentence.line_item and persons and text[:match.start()].rstrip().endswith(":"):
+                kind = "presentation"
+            if kind is None:
+                continue
+            creators = tuple(persons) if kind == "presentation" else ()
+            papers.append(PaperFact(entity_key("paper", inner), inner.rstrip(" .,;:"), kind, text, creators=creators))
+        return papers
+
+    def papers(self, lines: list[tuple[int, str]], found: list[tuple[Sentence, list[Span]]], extraction: Extraction) -> None:
+        papers: list[PaperFact] = []
+        prefixes = self.k.rules["paper"]["title_prefixes"]
+        if lines:
+            title_line = extraction.title
+            for prefix, kind in prefixes.items():
+                if title_line.startswith(prefix + ":"):
+                    title = title_line[len(prefix) + 1:].strip()
+                    papers.append(PaperFact(entity_key("paper", title), title, kind, title_line))
+        publisher: str | None = None
+        series_sentence = False
+        for sentence, spans in found:
+            papers.extend(self._quoted_papers(sentence, spans, extraction))
+            for match in self.titled.finditer(sentence.text):
+                title = match.group("title").strip(" -–:\"”’'")
+                noun = next((self.paper_nouns[fold(w)] for w in reversed(re.findall(r"[^\W\d_]+", sentence.text[:match.start()])[-4:])
+                             if fold(w) in self.paper_nouns), None)
+                if noun and len(title.split()) >= 2:
+                    papers.append(PaperFact(entity_key("paper", title), title, noun, sentence.text))
+            for span in spans:
+                if span.type == "organisation" and self.publish.match(sentence.text[span.end:]) and publisher is None:
+                    publisher = span.key
+            if self.in_series.search(sentence.text):
+                series_sentence = True
+        series = [p for p in papers if p.kind == "series"]
+        # A colon-introduced, semicolon-separated list after a series names the series' parts.
+        for sentence, _ in found:
+            if series and any(s.title in sentence.text for s in series) and ";" in sentence.text:
+                after_series = max(sentence.text.find(s.title) + len(s.title) for s in series if s.title in sentence.text)
+                tail = sentence.text[after_series:].split(":", 1)[-1]
+                for item in tail.split(";"):
+                    title = item.strip().rstrip(".").strip()
+                    if len(title.split()) >= 2 and title[0].isupper():
+                        papers.append(PaperFact(entity_key("paper", title), title, "report", sentence.text, series=series[0].key))
+        merged: dict[str, PaperFact] = {}
+        for paper in papers:
+            if paper.kind != "series" and paper.series is None and series and series_sentence and paper.kind == "report":
+                paper = replace(paper, series=series[0].key)
+            if publisher and paper.kind != "presentation" and paper.publisher is None:
+                paper = replace(paper, publisher=publisher)
+            known = merged.get(paper.key)
+            if known is None:
+                merged[paper.key] = paper
+            else:
+                merged[paper.key] = replace(known, series=known.series or paper.series, publisher=known.publisher or paper.publisher,
+                                            creators=known.creators or paper.creators,
+                                            kind="series" if "series" in (known.kind, paper.kind) else known.kind)
+        extraction.papers.extend(merged[k] for k in sorted(merged))
+
+    # ----------------------------------------------------------------- document
+
+    def _date(self, lines: list[tuple[int, str]]) -> str | None:
+        for _, line in lines[: self.k.rules["date"]["head_lines"]]:
+            for pattern in (self.date_iso, self.date_written, self.date_english):
+                match = pattern.search(line)
+                if match:
+                    month = match.group("month")
+                    month_number = int(month) if month.isdigit() else self.months[month.lower()]
+                    day, year = int(match.group("day")), int(match.group("year"))
+                    if 1 <= month_number <= 12 and 1 <= day <= 31:
+                        return f"{year:04d}-{month_number:02d}-{day:02d}"
+        return None
+
+    def _is_date_line(self, line: str) -> bool:
+        rest = line
+        for pattern in (self.date_iso, self.date_written, self.date_english):
+            rest = pattern.sub("", rest)
+        return len(re.findall(r"[^\W\d_]{3,}", rest)) <= 1
+
+    def extract(self, document: Document, language: str) -> Extraction:
+        lines = content_lines(document.text, self.k)
+        title = next((line for _, line in lines if not self._is_date_line(line)), lines[0][1] if lines else document.identifier)
+        extraction = Extraction(document.identifier, language, title, self._date(lines), document.content_hash)
+        state = DocumentState(language)
+        found = []
+        for sentence in sentences(document.text, self.k):
+            spans = self.names(sentence.text, state)
+            found.append((sentence, spans))
+        # A second pass sees the acronyms the whole document defined.
+        found = [(sentence, self.names(sentence.text, state)) for sentence, _ in found]
+        mentions: dict[tuple[str, str], Mention] = {}
+        for sentence, spans in found:
+            for span in spans:
+                surface = sentence.text[span.start:span.name_end]
+                if span.type == "person":
+                    state.persons.setdefault(span.key, span.name)
+                mention = Mention(span.type, span.key, surface, span.name, sentence.text, sentence.start + span.start, span.curated)
+                mentions.setdefault((span.type, span.key, surface), mention)
+                if span.type == "organisation" and (span.country or span.parent):
+                    extraction.organisations.append(OrganisationFact(span.key, parent=span.parent, parent_type=span.parent_type,
+                                                                     country=span.country))
+            self.read_relations(sentence, spans, state, extraction)
+        for sentence, spans in found:
+            for span in spans:
+                if span.type == "organisation":
+                    sectors = tuple(sorted({s for s, _ in self.sectors_in(span.name, language)}))
+                    if sectors:
+                        extraction.organisations.append(OrganisationFact(span.key, sectors=sectors))
+        for sector_id, offset in self.sectors_in(document.text, language):
+            sentence = next((s for s in sentences(document.text[offset:offset + 400], self.k)), None)
+            evidence = self._sentence_at(found, offset) or (sentence.text if sentence else "")
+            mentions.setdefault(("sector", sector_id, ""), Mention("sector", f"sector:{sector_id}", document.text[offset:offset + 40].split("\n")[0],
+                                                                   sector_id, evidence, offset, True))
+        self.papers(lines, found, extraction)
+        for paper in extraction.papers:
+            mentions.setdefault(("paper", paper.key, paper.title), Mention("paper", paper.key, paper.title, paper.title, paper.sentence, 0))
+        extraction.mentions = sorted(mentions.values(), key=lambda m: (m.start, m.type, m.key, m.surface))
+        return extraction
+
+    @staticmethod
+    def _sentence_at(found: list[tuple[Sentence, list[Span]]], offset: int) -> str | None:
+        for sentence, _ in found:
+            if sentence.start <= offset < sentence.start + len(sentence.text):
+                return sentence.text
+        return None
+
+
+def extract_document(document: Document, knowledge: Knowledge, language: str) -> Extraction:
+    """The pure per-document function the build maps over the corpus."""
+    return extractor_for(knowledge).extract(document, language)
+
+
+_EXTRACTORS: dict[int, Extractor] = {}
+
+
+def extractor_for(knowledge: Knowledge) -> Extractor:
+    """One compiled extractor per Knowledge object in this process."""
+    extractor = _EXTRACTORS.get(id(knowledge))
+    if extractor is None or extractor.k is not knowledge:
+        extractor = _EXTRACTORS[id(knowledge)] = Extractor(knowledge)
+    return extractor

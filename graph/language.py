@@ -1,0 +1,69 @@
+"""Language of a document, so later stages can pick language-specific rules.
+
+py3langid ships its model inside the package, so detection works offline.
+The model is restricted to the languages our corpora actually contain;
+letting it choose among all 140 makes short Nordic texts drift into
+Faroese, Icelandic or Afrikaans.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+UNDETERMINED = "und"
+MIN_LETTERS = 20  # below this the scores are noise
+SAMPLE_CHARS = 20_000  # the opening of a long report is enough and keeps detection fast
+
+CANDIDATES = ("en", "da", "sv", "no", "nn", "de", "fr", "nl", "fi", "pl", "es", "it")
+_SAME_LANGUAGE = {"nn": "no"}  # Bokmål and Nynorsk are both reported as "no"
+
+# URLs and e-mail addresses are not language, and skew short texts towards English.
+_NOT_PROSE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
+
+# Danish and Bokmål share most of their vocabulary; when the model cannot tell
+# them apart, spellings that exist in only one of them decide.
+_CLOSE_CALL = 0.3
+_DANISH_ONLY = re.compile(
+    r"\b(?:af|efter|igen|hvad|mig|dig|sig|nogen|nogle|noget|bliver|blev|meget|nu|jer|"
+    r"mellem|gennem|uge|måske|spørgsmål|\w+tion(?:en|er|erne)?|\w+hed(?:en|er|erne)?)\b",
+    re.IGNORECASE,
+)
+_NORWEGIAN_ONLY = re.compile(
+    r"\b(?:av|etter|igjen|hva|meg|deg|seg|noen|noe|blir|ble|mye|nå|dere|mellom|gjennom|"
+    r"uke|kanskje|spørsmål|ikkje|kva|\w+sjon(?:en|er|ene)?|\w+het(?:en|er|ene)?)\b",
+    re.IGNORECASE,
+)
+
+
+@cache
+def _identifier() -> LanguageIdentifier:
+    """Load the model once per process, on first use (loading takes about a second)."""
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(CANDIDATES)
+    return identifier
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of the text's language, or "und" when it is too short to tell."""
+    sample = _NOT_PROSE.sub(" ", text[:SAMPLE_CHARS])
+    if sum(character.isalpha() for character in sample) < MIN_LETTERS:
+        return UNDETERMINED
+    scores: dict[str, float] = {}
+    for code, probability in _identifier().rank(sample):
+        code = _SAME_LANGUAGE.get(code, code)
+        scores[code] = scores.get(code, 0.0) + probability
+    best = max(sorted(scores), key=scores.__getitem__)
+    if best in ("da", "no") and abs(scores["da"] - scores["no"]) < _CLOSE_CALL:
+        return _danish_or_norwegian(sample) or best
+    return best
+
+
+def _danish_or_norwegian(sample: str) -> str | None:
+    """The variety whose distinctive spellings occur more often, or None on a tie."""
+    danish = len(_DANISH_ONLY.findall(sample))
+    norwegian = len(_NORWEGIAN_ONLY.findall(sample))
+    if danish == norwegian:
+        return None
+    return "da" if danish > norwegian else "no"

@@ -1,0 +1,331 @@
+"""The network as one self-contained, interactive HTML page.
+
+The page embeds vis-network (the copy pyvis ships) and the data, so it opens from disk
+with no network at all. It is built for hostile text: the data travels as escaped JSON,
+the page's own script builds every panel from text nodes, and a Content-Security-Policy
+allows only the two inline scripts by hash. Positions are computed here, with a fixed
+seed, so the same network always gives the same bytes.
+"""
+from __future__ import annotations
+
+import base64
+import difflib
+import hashlib
+import json
+import math
+import os
+import tempfile
+import unicodedata
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+import networkx as nx
+import numpy as np
+from markupsafe import Markup
+
+TEMPLATES = Path(__file__).parent / "templates"
+VIS = resources.files("pyvis") / "templates" / "lib" / "vis-9.1.2"
+
+# Colour, vis shape and legend symbol per node type (Tableau 10: distinct, colour-blind tolerant).
+TYPE_STYLES = {
+    "Person": ("#4e79a7", "dot", "●"),
+    "Organisation": ("#f28e2b", "square", "■"),
+    "Municipality": ("#59a14f", "hexagon", "⬢"),
+    "Country": ("#e15759", "star", "★"),
+    "Sector": ("#b07aa1", "diamond", "◆"),
+    "Paper": ("#9c755f", "triangle", "▲"),
+}
+OTHER_STYLE = ("#8c8c8c", "dot", "●")
+
+SEED = 7
+SPRING_LAYOUT_LIMIT = 400  # networkx's dense spring layout; past it, the chunked one below
+FORCE_ITERATIONS = 40
+FOLD = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "d", "ł": "l", "ı": "i", "þ": "th"})
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F])
+JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def render_html(
+    network: nx.MultiDiGraph,
+    out_path: str | os.PathLike,
+    *,
+    focus: str | None = None,
+    depth: int = 1,
+    types: set[str] | None = None,
+    physics_threshold: int = 500,
+    max_nodes: int = 3000,
+    title: str = "Social services knowledge graph",
+) -> dict:
+    """Write the network (or the part asked for) as an interactive page; return what was drawn.
+
+    `focus` (an IRI, name or alias) with `depth` draws that entity's neighbourhood; `types`
+    keeps only nodes of those types (the focus stays). Past `max_nodes` the best-connected
+    nodes are kept and the page says what was left out; past `physics_threshold` the
+    precomputed layout is final, since live physics on thousands of nodes freezes a browser.
+    """
+    if depth < 0:
+        raise ValueError(f"depth must be 0 or more, not {depth}")
+    selected = _selection(network, focus, depth, types)
+    drawn = _top_by_degree(selected, max_nodes)
+    physics = drawn.number_of_nodes() <= physics_threshold
+    data = _page_data(network, selected, drawn, physics, title)
+    html = _page(data, title)
+    _write_atomically(Path(out_path), html)
+    return {
+        "nodes": drawn.number_of_nodes(),
+        "edges": drawn.number_of_edges(),
+        "omitted_nodes": data["meta"]["omitted_nodes"],
+        "omitted_edges": data["meta"]["omitted_edges"],
+        "omitted_by_type": data["meta"]["omitted_by_type"],
+        "physics": physics,
+        "focus": data["meta"]["focus"],
+    }
+
+
+def fold(text: str) -> str:
+    """Text as a search compares it: no case, accents or direction marks ("Malmö" ~ "malmo")."""
+    text = unicodedata.normalize("NFKD", text.translate(BIDI_CONTROLS).casefold())
+    return "".join(c for c in text if not unicodedata.combining(c)).translate(FOLD).strip()
+
+
+def _find_focus(network: nx.MultiDiGraph, name: str) -> str:
+    """The node an IRI, name or alias names; a clear ValueError when none or several do."""
+    if name in network:
+        return name
+    wanted = fold(name)
+    by_label = [node for node, label in network.nodes(data="label") if fold(str(label or "")) == wanted]
+    by_alias = [node for node, aliases in network.nodes(data="aliases") if wanted in map(fold, aliases or ())]
+    found = sorted(by_label) or sorted(by_alias)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        named = "; ".join(f"{network.nodes[n].get('label')} ({network.nodes[n].get('type')}, {n})" for n in found)
+        raise ValueError(f"focus {name!r} names {len(found)} entities, give the IRI of one: {named}")
+    labels = sorted({str(label) for _, label in network.nodes(data="label") if label})
+    close = difflib.get_close_matches(name, labels, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    raise ValueError(f"focus {name!r} matches no IRI, name or alias among {len(network)} entities{hint}")
+
+
+def _selection(network: nx.MultiDiGraph, focus: str | None, depth: int, types: set[str] | None) -> nx.MultiDiGraph:
+    """The part of the network asked for: the focus's neighbourhood, then the types kept."""
+    nodes = set(network)
+    focus_node = _find_focus(network, focus) if focus is not None else None
+    if focus_node is not None:
+        nodes = set(nx.ego_graph(network.to_undirected(as_view=True), focus_node, radius=depth))
+    if types is not None:
+        unknown = set(types) - set(TYPE_STYLES)
+        if unknown:
+            raise ValueError(f"unknown types {sorted(unknown)}; known: {', '.join(TYPE_STYLES)}")
+        nodes = {node for node in nodes if network.nodes[node].get("type") in types or node == focus_node}
+    selected = network.subgraph(nodes).copy()
+    selected.graph["focus"] = focus_node
+    return selected
+
+
+def _top_by_degree(selected: nx.MultiDiGraph, max_nodes: int) -> nx.MultiDiGraph:
+    """At most `max_nodes` nodes, the best-connected first (ties by id), the focus always kept."""
+    if selected.number_of_nodes() <= max_nodes:
+        return selected
+    focus = selected.graph["focus"]
+    ranked = sorted(selected, key=lambda node: (node != focus, -selected.degree(node), str(node)))
+    drawn = selected.subgraph(ranked[:max_nodes]).copy()
+    drawn.graph["focus"] = focus
+    return drawn
+
+
+def _page_data(
+    network: nx.MultiDiGraph, selected: nx.MultiDiGraph, drawn: nx.MultiDiGraph, physics: bool, title: str
+) -> dict:
+    """Everything the page's script reads: typed nodes with positions, edges, legend and notes."""
+    positions = _positions(drawn)
+    order = sorted(drawn, key=str)
+    nodes = [_node_data(node, drawn, positions[node]) for node in order]
+    edges = _edge_data(drawn)
+    type_counts = {t: 0 for t in TYPE_STYLES}
+    for node in nodes:
+        type_counts[node["type"]] = type_counts.get(node["type"], 0) + 1
+    omitted_by_type: dict[str, int] = {}
+    for node in selected:
+        if node not in drawn:
+            node_type = str(selected.nodes[node].get("type") or "Other")
+            omitted_by_type[node_type] = omitted_by_type.get(node_type, 0) + 1
+    return {
+        "types": [_type_data(node_type, count) for node_type, count in type_counts.items()],
+        "nodes": nodes,
+        "edges": edges,
+        "meta": {
+            "title": title,
+            "physics": physics,
+            "focus": None if drawn.graph["focus"] is None else str(drawn.graph["focus"]),
+            "network_nodes": network.number_of_nodes(),
+            "network_edges": network.number_of_edges(),
+            "selected_nodes": selected.number_of_nodes(),
+            "omitted_nodes": selected.number_of_nodes() - drawn.number_of_nodes(),
+            "omitted_edges": selected.number_of_edges() - drawn.number_of_edges(),
+            "omitted_by_type": dict(sorted(omitted_by_type.items())),
+        },
+    }
+
+
+def _type_data(node_type: str, count: int) -> dict:
+    color, shape, symbol = TYPE_STYLES.get(node_type, OTHER_STYLE)
+    return {"type": node_type, "color": color, "shape": shape, "symbol": symbol, "count": count}
+
+
+def _node_data(node, drawn: nx.MultiDiGraph, position: tuple[float, float]) -> dict:
+    attributes = drawn.nodes[node]
+    node_type = str(attributes.get("type") or "Other")
+    return {
+        "id": str(node),
+        "label": str(attributes.get("label") or node),
+        "type": node_type,
+        "kind": attributes.get("kind"),
+        "aliases": list(attributes.get("aliases") or []),
+        "sectors": list(attributes.get("sectors") or []),
+        "country": attributes.get("country"),
+        "countries": list(attributes.get("countries") or []),
+        "roles": list(attributes.get("roles") or []),
+        "mentions": list(attributes.get("mentions") or []),
+        "x": position[0],
+        "y": position[1],
+        "size": round(min(40.0, 12 + 3.5 * math.sqrt(drawn.degree(node))), 1),
+    }
+
+
+def _edge_data(drawn: nx.MultiDiGraph) -> list[dict]:
+    """Edges in a fixed order; parallel edges between one pair get increasing curvature."""
+    edges = sorted(drawn.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2])))
+    per_pair: dict[frozenset, int] = {}
+    data = []
+    for index, (source, target, _, attributes) in enumerate(edges):
+        pair = frozenset((str(source), str(target)))
+        per_pair[pair] = per_pair.get(pair, -1) + 1
+        relation = str(attributes.get("relation") or "")
+        data.append(
+            {
+                "id": f"e{index}",
+                "from": str(source),
+                "to": str(target),
+                "relation": relation,
+                "label": str(attributes.get("label") or relation),
+                "curve": per_pair[pair],
+            }
+        )
+    return data
+
+
+def _positions(drawn: nx.MultiDiGraph) -> dict:
+    """Pixel positions: networkx's spring layout for small graphs, a chunked one for large.
+
+    Both are seeded; coordinates are rounded so that floating-point noise never
+    changes the page's bytes.
+    """
+    order = sorted(drawn, key=str)
+    if not order:
+        return {}
+    simple = nx.Graph()
+    simple.add_nodes_from(order)
+    simple.add_edges_from(sorted(((u, v) for u, v in drawn.edges() if u != v), key=lambda e: (str(e[0]), str(e[1]))))
+    if len(order) <= SPRING_LAYOUT_LIMIT:
+        layout = nx.spring_layout(simple, seed=SEED, iterations=200, method="force")
+        coordinates = np.array([layout[node] for node in order], dtype=float)
+    else:
+        index = {node: i for i, node in enumerate(order)}
+        edges = np.array([(index[u], index[v]) for u, v in simple.edges()], dtype=np.intp).reshape(-1, 2)
+        coordinates = _force_layout(len(order), edges, FORCE_ITERATIONS)
+    coordinates -= coordinates.mean(axis=0)
+    radius = float(np.abs(coordinates).max()) or 1.0
+    coordinates *= (90 * math.sqrt(len(order)) + 60) / radius
+    return {node: (round(float(x), 1), round(float(y), 1)) for node, (x, y) in zip(order, coordinates, strict=True)}
+
+
+def _force_layout(count: int, edges: np.ndarray, iterations: int, chunk: int = 128) -> np.ndarray:
+    """Fruchterman-Reingold in numpy, all-pairs repulsion in row chunks to bound memory.
+
+    networkx's spring layout needs scipy past 500 nodes; this needs only numpy and
+    lays out 3,000 nodes in about two seconds. A weak pull to the centre keeps
+    separate components on one screen.
+    """
+    rng = np.random.default_rng(SEED)
+    position = ((rng.random((count, 2)) - 0.5) * math.sqrt(count)).astype(np.float32)
+    source, target = edges[:, 0], edges[:, 1]
+    temperature = math.sqrt(count) / 8
+    for _ in range(iterations):
+        x, y = position[:, 0], position[:, 1]
+        displacement = np.zeros_like(position)
+        for start in range(0, count, chunk):
+            dx = x[start:start + chunk, None] - x[None, :]
+            dy = y[start:start + chunk, None] - y[None, :]
+            inverse = dx * dx
+            inverse += dy * dy
+            inverse += 1e-3
+            np.reciprocal(inverse, out=inverse)
+            displacement[start:start + chunk, 0] = (dx * inverse).sum(axis=1)
+            displacement[start:start + chunk, 1] = (dy * inverse).sum(axis=1)
+        delta = position[source] - position[target]
+        pull = delta * np.sqrt((delta * delta).sum(axis=1))[:, None]
+        np.subtract.at(displacement, source, pull)
+        np.add.at(displacement, target, pull)
+        displacement -= position * 0.05
+        length = np.maximum(np.sqrt((displacement * displacement).sum(axis=1)), 1e-9)
+        position += displacement * (np.minimum(length, temperature) / length)[:, None]
+        temperature *= 0.93
+    return position.astype(float)
+
+
+def _page(data: dict, title: str) -> str:
+    """The HTML: template, inlined vis-network and page script, data and a hash-based CSP."""
+    vis_js = _no_url_text((VIS / "vis-network.min.js").read_text(encoding="utf-8"))
+    vis_css = (VIS / "vis-network.css").read_text(encoding="utf-8")
+    view_js = (TEMPLATES / "view.js").read_text(encoding="utf-8")
+    view_css = (TEMPLATES / "view.css").read_text(encoding="utf-8")
+    hashes = " ".join(f"'sha256-{_sha256(script)}'" for script in (vis_js, view_js))
+    csp = (
+        f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; "
+        "img-src data: blob:; base-uri 'none'; form-action 'none'"
+    )
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, keep_trailing_newline=True
+    )
+    return environment.get_template("view.html").render(
+        title=title,
+        csp=Markup(csp),  # our constants and base64 digests only
+        styles=Markup(vis_css + "\n" + view_css),
+        vis_js=Markup(vis_js),
+        view_js=Markup(view_js),
+        data=Markup(_script_json(data)),
+    )
+
+
+def _script_json(data: dict) -> str:
+    """JSON safe inside a <script> element: no <, >, & or JS line separators left raw."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for character, escape in JSON_ESCAPES.items():
+        text = text.replace(character, escape)
+    return text
+
+
+def _no_url_text(script: str) -> str:
+    """vis-network's code with "://" written ":\\/\\/": the same strings at run time, but the
+    page's text then names no URL (its licence header and the SVG namespace did)."""
+    return script.replace("://", ":\\/\\/")
+
+
+def _sha256(script: str) -> str:
+    return base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write beside the target, then rename: a reader never sees half a page."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide the page from a web server
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

@@ -1,0 +1,57 @@
+"""Split a document's text into content lines and sentences, keeping character offsets.
+
+Line boundaries matter (titles, programme items, contact blocks), so a sentence never
+crosses a line break; page furniture lines are dropped before anything is extracted.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .knowledge import Knowledge
+
+LIST_ITEM = re.compile(r"^\s*(?:[-–•*·▪►]|\d{1,2}[.)]|\d{1,2}[.:]\d{2}(?:\s*[-–]\s*\d{1,2}[.:]\d{2})?)\s+")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    start: int  # offset of text[0] in the document
+    line_item: bool  # the line is a list or programme item ("1. ...", "- ...", "10.15 ...")
+    line_index: int
+
+
+def content_lines(text: str, knowledge: Knowledge) -> list[tuple[int, str]]:
+    """(offset, line) for every line that is not blank and not page furniture."""
+    lines, offset = [], 0
+    for raw in text.split("\n"):
+        stripped = raw.strip()
+        if stripped and not knowledge.furniture.match(stripped):
+            lines.append((offset + (len(raw) - len(raw.lstrip())), stripped))
+        offset += len(raw) + 1
+    return lines
+
+
+def _boundary_pattern(knowledge: Knowledge) -> re.Pattern:
+    abbreviations = knowledge.rules["sentence"]["abbreviations"]
+    # A full stop after an abbreviation or a lone initial ("Søren K. Dahl") ends nothing.
+    guarded = "".join(rf"(?<!\b{re.escape(a)}\.)" for a in abbreviations if len(a) <= 6 and "." not in a)
+    return re.compile(guarded + r"(?<!\b[A-ZÆØÅÄÖ]\.)(?<=[.!?…])[\"”’)]?\s+(?=[\"“”‘'(«]?[^\W\d_]|\d)")
+
+
+def sentences(text: str, knowledge: Knowledge) -> list[Sentence]:
+    """Sentences of the content lines, each with its offset in the document."""
+    boundary = _boundary_pattern(knowledge)
+    found: list[Sentence] = []
+    for index, (offset, line) in enumerate(content_lines(text, knowledge)):
+        item = bool(LIST_ITEM.match(line))
+        start = 0
+        for match in boundary.finditer(line):
+            piece = line[start:match.end()].strip()
+            if piece:
+                found.append(Sentence(piece, offset + start, item, index))
+            start = match.end()
+        piece = line[start:].strip()
+        if piece:
+            found.append(Sentence(piece, offset + start, item, index))
+    return found
