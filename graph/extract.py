@@ -56,6 +56,7 @@ class DocumentState:
 
     language: str
     acronyms: dict[str, Span] = field(default_factory=dict)
+    context: Span | None = None  # the municipality the document is about, for titles named without one
     persons: dict[str, str] = field(default_factory=dict)  # key -> full name
 
 
@@ -79,7 +80,7 @@ class Extractor:
         self.generic_bodies = {fold(w) for w in org["generic_bodies"]}
         heads = "|".join(sorted(map(re.escape, org["english_heads"]), key=len, reverse=True))
         connectors = "|".join(map(re.escape, org["english_tail_connectors"]))
-        pre = rf"(?:(?:{CAP}|[A-Z]{{2,8}})\s+){{0,5}}"
+        pre = rf"(?:(?:{CAP}|[A-Z]{{2,8}})(?:\s+(?:and|&))?\s+){{0,5}}"
         tail = rf"(?:\s+(?:{connectors})\s+(?:the\s+)?{CAP}(?:\s+{CAP})*)*"
         self.english_org = re.compile(rf"(?<![^\W_])(?P<pre>{pre})(?P<head>{heads})(?![^\W_])(?P<tail>{tail})")
         self.compound_heads = sorted((fold(h) for h in org["compound_heads"]), key=len, reverse=True)
@@ -90,6 +91,10 @@ class Extractor:
         self.unit_before = re.compile(rf"(?P<name>{run})\s+(?P<head>{units})(?![^\W_])")
         self.unit_after = re.compile(rf"(?P<head>{units})\s+on\s+(?P<name>{run})")
         self.unit_quoted = re.compile(rf"[‘“\"'](?P<name>[^’”\"'\n]{{3,80}})[’”\"']\s+(?P<head>{units})(?![^\W_])")
+        self.tail_prepositions = set(org["head_tail_prepositions"])
+        self.tail_stop_words = set(org["head_tail_stop_words"])
+        self.tail_heads = set(org["tail_heads"])
+        self.english_heads = {fold(h) for h in org["english_heads"]}
         self.acronym = rules["acronym"]["pattern"]
         self.acronym_token = re.compile(rf"(?<![^\W_])(?P<acr>{self.acronym})(?P<gen>s|['’]s|:s)?(?![^\W_])")
         self.acronym_skip = set(rules["acronym"]["skip_words"])
@@ -105,6 +110,14 @@ class Extractor:
                 compiled["title_before"] = re.compile(pattern["title_before"].replace("{TITLE}", f"(?:{title})"), re.IGNORECASE)
             self.relation_rules.append(compiled)
         self.parents = [dict(p, gap=re.compile(p["gap"])) for p in rules["relation"]["parents"]]
+        titled = rules["relation"]["titled"]
+        self.title_anywhere = re.compile(rf"(?<![^\W\d_]){title}")
+        self.person_gap_words = {fold(w) for w in titled["person_gap_words"]}
+        prepositions = "|".join(sorted(map(re.escape, titled["org_prepositions"]), key=len, reverse=True))
+        self.title_to_org = re.compile(rf"^\s*(?:,\s*|\(\s*|\s+(?:{prepositions})\s+(?:the\s+)?)$", re.IGNORECASE)
+        self.pronouns = set(titled["pronouns"])
+        connectors = "|".join(map(re.escape, titled["department_connectors"]))
+        self.department = re.compile(rf"^\s+(?:{connectors})\s+(?:{CAP}|[a-zæøåäö]+-)(?:\s+(?:(?:{connectors})\s+)?(?:{CAP}|[a-zæøåäö]+-))*")
         self.title_only = re.compile(rf"^(?:{title})$", re.IGNORECASE)
         paper = rules["paper"]
         self.paper_nouns = {fold(n): kind for n, kind in paper["nouns"].items()}
@@ -225,7 +238,7 @@ class Extractor:
             pre_words = text[start:match.start("head")].split()
             if not pre_words and not match.group("tail"):
                 continue
-            end = match.end()
+            end = self._cut_tail(text, match.start("tail"), match.end())
             spans.append(self._prefer_curated(self._pattern_org(text, start, end, pre_words, state), state))
         compounds = WORD.finditer(text) if state.language not in {"en", "fr"} else ()
         for token in compounds:
@@ -248,6 +261,8 @@ class Extractor:
             span = Span("organisation", start, token.end(), entity_key("organisation", name), name, priority=1,
                         genitive=genitive, country=self._language_country(state.language), form_end=end)
             spans.append(self._prefer_curated(span, state))
+        if state.language not in {"en", "fr"}:
+            spans.extend(self._head_with_tail(text, state))
         for match in self.separate_org.finditer(text):
             start = self._clean_pre(text, match.start(), match.group("pre"))
             if start >= match.start("head"):
@@ -269,6 +284,51 @@ class Extractor:
                     start = text.index(inner, match.start("name"))
                 spans.append(Span("organisation", start, match.end(), entity_key("organisation", name), name,
                                   priority=3, unit=True))
+        return spans
+
+    def _cut_tail(self, text: str, tail_start: int, end: int) -> int:
+        """"Centre for X at Lancaster University" is a unit at a university: cut before the second name."""
+        tail = text[tail_start:end]
+        for joint in re.finditer(r"\s+(?:at|in)\s+(?:the\s+)?", tail):
+            rest = tail[joint.end():]
+            if any(fold(w) in self.english_heads for w in rest.split()) or self.curated(rest, DocumentState("en"), ("organisation", "municipality", "country")):
+                return tail_start + joint.start()
+        return end
+
+    def _head_with_tail(self, text: str, state: DocumentState) -> list[Span]:
+        """"Foreningen af Socialchefer i Danmark", "Riksförbundet för äldreomsorgens chefer": a head word
+        and the words after its preposition make one name."""
+        spans = []
+        for token in WORD.finditer(text):
+            word = token.group(0)
+            if not word[0].isupper() or (self._compound_head(fold(word)) is None and word not in self.tail_heads):
+                continue
+            words = list(re.finditer(r"[^\W\d_]+(?:-[^\W\d_]+)*-?", text[token.end():]))
+            if not words or text[token.end():token.end() + words[0].start()] != " " or words[0].group(0) not in self.tail_prepositions:
+                continue
+            end, taken, index = None, 0, 1
+            while index < len(words) and taken < 6:
+                previous = words[index - 1]
+                between = text[token.end() + previous.end():token.end() + words[index].start()]
+                current = words[index].group(0)
+                if between != " ":
+                    break
+                if fold(current) in self.tail_stop_words and not (previous.group(0).endswith("-") and fold(current) in {"og", "och", "and"}):
+                    if fold(current) in {"i", "in"} and index + 1 < len(words) and taken and \
+                            self.curated(words[index + 1].group(0), state, ("country",)):
+                        index += 1
+                        continue
+                    break
+                end = token.end() + words[index].end()
+                taken += 1
+                index += 1
+            if end is None or text[end - 1] == "-":
+                continue
+            start = self._modifiers_start(text, token.start())
+            name = text[start:end]
+            genitive = GENITIVE.match(text[end:])
+            spans.append(self._prefer_curated(Span("organisation", start, end, entity_key("organisation", name), name, priority=1,
+                                                   country=self._language_country(state.language), form_end=end), state))
         return spans
 
     def _prefer_curated(self, span: Span, state: DocumentState) -> Span:
@@ -540,6 +600,64 @@ class Extractor:
             if first.type == "organisation" and second.type == "country" and re.fullmatch(r"\s*(?:\([^()]{1,12}\)\s*)?(?:in|i)\s+", gap):
                 extraction.organisations.append(OrganisationFact(first.key, country=second.key.split(":", 1)[1]))
 
+    def titled_relations(self, sentence: Sentence, spans: list[Span], state: DocumentState,
+                         extraction: Extraction, last_person: str | None) -> None:
+        """Memberships anchored on a role title: the person beside it, the organisation after it
+        (or before it, in the genitive). Finds "X Kommunes kommunaldirektør, Name", "Name, som ny
+        direktør for Social og Sundhed i X Kommune", "Name, Chair, Org, and Director of Y, Org2"."""
+        text = sentence.text
+        org_types = {"organisation", "municipality"}
+        covered = [(s.start, s.end) for s in spans]
+        known = {(m.person, m.organisation) for m in extraction.memberships if m.sentence == text}
+        for match in self.title_anywhere.finditer(text):
+            start, end = match.start(), match.end()
+            if any(a <= start < b for a, b in covered):
+                continue
+            department = self.department.match(text[end:])
+            if department and not any(end <= s.start < end + department.end() for s in spans if s.type in org_types | {"person"}):
+                end += department.end()
+            title, role = self._title(text[start:end])
+            before = [s for s in spans if s.end <= start]
+            after = [s for s in spans if s.start >= end]
+            organisation = None
+            if after and after[0].type in org_types and self.title_to_org.match(text[end:after[0].start]):
+                organisation = after[0]
+            elif before and before[-1].type in org_types and before[-1].genitive and not text[before[-1].end:start].strip(" -"):
+                organisation = before[-1]
+            if organisation is None:
+                organisation = state.context
+            if organisation is None:
+                continue
+            person = self._person_before(text, before, start)
+            if person is None:
+                org_after = organisation in after
+                rest = [s for s in after if s.start >= organisation.end] if org_after else after
+                if rest and rest[0].type == "person" and not text[(organisation.end if org_after else end):rest[0].start].strip(" ,:"):
+                    person = rest[0].key
+            if person is None and last_person and self._pronoun_before(text[:start]):
+                person = last_person
+            if person is None or (person, organisation.key) in known:
+                continue
+            known.add((person, organisation.key))
+            extraction.memberships.append(Membership(
+                person=person, organisation=organisation.key, organisation_type=organisation.type, title=title, role=role,
+                sentence=text, qualifiers=self._qualifiers(text[max(0, start - 40):start], text),
+                sectors=tuple(sorted({s for s, _ in self.sectors_in(title, state.language)})) if title else ()))
+
+    def _person_before(self, text: str, before: list[Span], title_start: int) -> str | None:
+        """The person a title belongs to when only connectives, titles and organisations stand between."""
+        for span in reversed(before):
+            if span.type == "person":
+                gap = text[span.end:title_start]
+                words = re.findall(r"[^\W\d_]+", self.title_anywhere.sub(" ", gap))
+                if all(fold(w) in self.person_gap_words for w in words) and not re.search(r"[.;:!?]", gap):
+                    return span.key
+                return None
+        return None
+
+    def _pronoun_before(self, text: str) -> bool:
+        return any(word in self.pronouns for word in re.findall(r"[^\W\d_]+", text))
+
     # ----------------------------------------------------------------- papers
 
     def _quoted_papers(self, sentence: Sentence, spans: list[Span], extraction: Extraction) -> list[PaperFact]:
@@ -647,7 +765,9 @@ class Extractor:
             found.append((sentence, spans))
         # A second pass sees the acronyms the whole document defined.
         found = [(sentence, self.names(sentence.text, state)) for sentence, _ in found]
+        state.context = self._context_municipality(found, title)
         mentions: dict[tuple[str, str], Mention] = {}
+        last_person: str | None = None
         for sentence, spans in found:
             for span in spans:
                 surface = sentence.text[span.start:span.name_end]
@@ -659,6 +779,10 @@ class Extractor:
                     extraction.organisations.append(OrganisationFact(span.key, parent=span.parent, parent_type=span.parent_type,
                                                                      country=span.country))
             self.read_relations(sentence, spans, state, extraction)
+            self.titled_relations(sentence, spans, state, extraction, last_person)
+            persons_here = [s.key for s in spans if s.type == "person"]
+            if persons_here:
+                last_person = persons_here[-1]
         for sentence, spans in found:
             for span in spans:
                 if span.type == "organisation":
@@ -675,6 +799,26 @@ class Extractor:
             mentions.setdefault(("paper", paper.key, paper.title), Mention("paper", paper.key, paper.title, paper.title, paper.sentence, 0))
         extraction.mentions = sorted(mentions.values(), key=lambda m: (m.start, m.type, m.key, m.surface))
         return extraction
+
+    @staticmethod
+    def _context_municipality(found: list[tuple[Sentence, list[Span]]], title: str) -> Span | None:
+        """The municipality a document is about: the one its title names, else the one it names most (twice or more)."""
+        counts: dict[str, int] = {}
+        first: dict[str, Span] = {}
+        in_title: list[str] = []
+        for sentence, spans in found:
+            for span in spans:
+                if span.type == "municipality":
+                    counts[span.key] = counts.get(span.key, 0) + 1
+                    first.setdefault(span.key, span)
+                    if sentence.text in title or title.startswith(sentence.text):
+                        in_title.append(span.key)
+        if len(set(in_title)) == 1:
+            return first[in_title[0]]
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        if ranked and ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
+            return first[ranked[0][0]]
+        return None
 
     @staticmethod
     def _sentence_at(found: list[tuple[Sentence, list[Span]]], offset: int) -> str | None:

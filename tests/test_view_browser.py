@@ -27,7 +27,7 @@ ID = "https://w3id.org/social-services-kg/id/"
 EVIDENCE = "Ann Hermansen, Familiechef, Randers Kommune: ”Indsatskvalitet i arbejdet med udsatte børn og familier"
 
 if not CHROMIUM.exists() and os.environ.get("CI") != "true":
-    pytest.skip("no /usr/bin/chromium here: run `bash .ci/install-browser` as root", allow_module_level=True)
+    pytest.skip(f"no {CHROMIUM} here: run `bash .ci/install-browser` as root", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")

@@ -119,7 +119,7 @@
     physics: data.meta.physics
       ? {
           solver: "forceAtlas2Based",
-          forceAtlas2Based: { gravitationalConstant: -110, centralGravity: 0.01, springLength: 150, springConstant: 0.05, avoidOverlap: 0.8 },
+          forceAtlas2Based: { gravitationalConstant: -90, centralGravity: 0.025, springLength: 110, springConstant: 0.05, avoidOverlap: 1 },
           stabilization: { enabled: true, iterations: 400, fit: true },
         }
       : false,
