@@ -91,6 +91,10 @@ class Extractor:
         self.unit_before = re.compile(rf"(?P<name>{run})\s+(?P<head>{units})(?![^\W_])")
         self.unit_after = re.compile(rf"(?P<head>{units})\s+on\s+(?P<name>{run})")
         self.unit_quoted = re.compile(rf"[‘“\"'](?P<name>[^’”\"'\n]{{3,80}})[’”\"']\s+(?P<head>{units})(?![^\W_])")
+        self.honorific_forms = sorted({h for h in knowledge.honorifics if len(h) > 1 and h.isalpha()} |
+                                      {"Dr", "Prof", "Professor", "Cllr", "Councillor", "Sir", "Dame", "Mr", "Mrs", "Ms"})
+        self.honorific_forms = [h[0].upper() + h[1:] for h in self.honorific_forms]
+        self.party_pattern = "|".join(sorted(map(re.escape, knowledge.party_tags), key=len, reverse=True)) or "S"
         self.tail_prepositions = set(org["head_tail_prepositions"])
         self.tail_stop_words = set(org["head_tail_stop_words"])
         self.tail_heads = set(org["tail_heads"])
@@ -428,7 +432,7 @@ class Extractor:
                     parts.append(tokens[j])
                     j += 1
                     continue
-                if not self._is_name_word(nxt):
+                if not self._is_name_word(nxt, allow_capitals=nxt not in state.acronyms):
                     break
                 parts.append(tokens[j])
                 j += 1
@@ -447,14 +451,14 @@ class Extractor:
         return spans
 
     def _is_first_name(self, word: str) -> bool:
-        if not word[0].isupper() or word in self.not_name:
+        if not word[0].isupper() or word in self.not_name or fold(word) in self.months:
             return False
         folded = fold(word)
         if folded in self.k.first_names:
             return True
         return "-" in word and fold(word.split("-")[0]) in self.k.first_names
 
-    def _is_name_word(self, word: str) -> bool:
+    def _is_name_word(self, word: str, allow_capitals: bool = False) -> bool:
         if not word[0].isupper() or word.endswith("-") or word in self.not_name:
             return False
         folded = fold(word)
@@ -464,7 +468,34 @@ class Extractor:
             return False
         if folded in self.months:
             return False
-        return not (word.isupper() and len(word) > 1 and word not in {"PETER"})  # acronyms are not surnames
+        # A word in capitals after a first name is a surname written in capitals ("Lena STRÖMBERG"),
+        # unless it is a known acronym.
+        return not (word.isupper() and len(word) > 1) or (allow_capitals and len(word) > 2 and not self._gazetteer(word, DocumentState("")))
+
+    def _persons_by_context(self, text: str, state: DocumentState) -> list[Span]:
+        """Names with a first name no lexicon holds, known by what stands around them: an honorific
+        before ("Dr Amira Haddad"), a title apposition or a party tag after ("Ayesha Karim, Chair")."""
+        spans = []
+        run = rf"(?P<name>{CAP}(?:[ ]{CAP}){{1,2}})"
+        honorifics = "|".join(sorted((re.escape(h) for h in self.honorific_forms), key=len, reverse=True))
+        patterns = [
+            re.compile(rf"(?<![^\W\d_])(?:{honorifics})\.?\s+{run}(?![^\W\d_])"),
+            re.compile(rf"(?<![^\W\d_.]){run},\s*(?:{self.k.title_regex})"),
+            re.compile(rf"(?<![^\W\d_.]){run}\s+\((?:{self.party_pattern})\)"),
+        ]
+        for pattern in patterns:
+            for match in pattern.finditer(text):
+                words = match.group("name").split()
+                if not all(self._is_name_word(w) for w in words) or any(w in self.not_name for w in words):
+                    continue
+                if any(self._is_first_name(w) for w in words[1:]) and not self._is_first_name(words[0]):
+                    continue  # "Enligt Karin Lidén": the lexicon path finds the name itself
+                if any(self._gazetteer(w, state) for w in words) or fold(words[0]) in self.k.role_forms:
+                    continue
+                start, end = match.start("name"), match.end("name")
+                clean = self._clean_person_name(match.group("name"))
+                spans.append(Span("person", start, end, entity_key("person", clean), clean, priority=0, form_end=end))
+        return spans
 
     @staticmethod
     def _clean_person_name(name: str) -> str:
@@ -510,7 +541,7 @@ class Extractor:
         spans = self._gazetteer(text, state) + self._municipality_patterns(text, state) + self._organisation_patterns(text, state)
         spans = self._settle(spans)
         spans = self._settle(spans + self._acronyms(text, spans, state))
-        spans = self._settle(spans + self._persons(text, state, spans))
+        spans = self._settle(spans + self._persons(text, state, spans) + self._persons_by_context(text, state))
         return spans
 
     # ----------------------------------------------------------------- relations

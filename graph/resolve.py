@@ -82,6 +82,12 @@ def resolve(extractions: list[Extraction], knowledge: Knowledge) -> Corpus:
         for membership in extraction.memberships:
             sectors[membership.person].update(membership.sectors)
 
+    merged = _merge_person_variants([k for k in types if types[k] == "person"], names)
+    for variant, full in merged.items():
+        names[full].update(names.pop(variant))
+        surfaces[full].update(surfaces.pop(variant))
+        sectors[full].update(sectors.pop(variant, set()))
+        del types[variant]
     entities: dict[str, Entity] = {}
     for key in sorted(types):
         type_ = types[key]
@@ -106,7 +112,49 @@ def resolve(extractions: list[Extraction], knowledge: Knowledge) -> Corpus:
                 entities[linked] = Entity(entry.type if entry.type != "region" else "organisation", linked, entry.name,
                                           country=f"country:{entry.country}" if entry.country and entry.type != "country" else None,
                                           curated=True)
+    if merged:
+        extractions = [_rename_persons(x, merged) for x in extractions]
     return Corpus(entities, _resolve_papers(extractions), extractions)
+
+
+def _merge_person_variants(keys: list[str], names: dict[str, Counter]) -> dict[str, str]:
+    """Names that differ only by middle names or initials are one person when nothing contradicts it:
+    "Søren K. Dahl" and "Margaret Okafor" join "Søren Kjær Dahl" and "Margaret J. Okafor"."""
+    def parts(key: str) -> list[str]:
+        return key.split(":~", 1)[1].split()
+
+    by_ends: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for key in keys:
+        words = parts(key)
+        if len(words) >= 2:
+            by_ends[(words[0], words[-1])].append(key)
+    merged: dict[str, str] = {}
+    for group in by_ends.values():
+        if len(group) < 2:
+            continue
+        fullest = sorted(group, key=lambda k: (-len(parts(k)), -sum(len(w) for w in parts(k)), k))
+        target = fullest[0]
+        middle = parts(target)[1:-1]
+        for key in fullest[1:]:
+            other = parts(key)[1:-1]
+            compatible = len(other) <= len(middle) and all(
+                any(m == o or (len(o) == 1 and m.startswith(o)) for m in middle) for o in other)
+            if compatible and not (other and len(fullest) > 2 and any(
+                    parts(k)[1:-1] and parts(k)[1:-1] != middle and not all(len(o) == 1 for o in parts(k)[1:-1]) for k in fullest[1:])):
+                merged[key] = target
+    return merged
+
+
+def _rename_persons(extraction: Extraction, merged: dict[str, str]) -> Extraction:
+    from dataclasses import replace
+
+    rename = lambda key: merged.get(key, key)  # noqa: E731
+    return replace(
+        extraction,
+        mentions=[replace(m, key=rename(m.key)) if m.type == "person" else m for m in extraction.mentions],
+        memberships=[replace(m, person=rename(m.person)) for m in extraction.memberships],
+        papers=[replace(p, creators=tuple(rename(c) for c in p.creators)) for p in extraction.papers],
+    )
 
 
 def _resolve_papers(extractions: list[Extraction]) -> dict[str, Paper]:

@@ -60,7 +60,8 @@ class View:
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.on("dialog", self._dialog)
         self.page.goto(path.as_uri())
-        self.page.wait_for_function("window.kgView && window.kgView.ready", timeout=30_000)
+        # A selector, not wait_for_function: polling a JS predicate needs eval, which the CSP forbids.
+        self.page.wait_for_selector('body[data-ready="true"]', state="attached", timeout=30_000)
 
     def _route(self, route):
         if route.request.url.startswith("file:"):

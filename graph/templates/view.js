@@ -119,7 +119,7 @@
     physics: data.meta.physics
       ? {
           solver: "forceAtlas2Based",
-          forceAtlas2Based: { gravitationalConstant: -90, centralGravity: 0.025, springLength: 110, springConstant: 0.05, avoidOverlap: 1 },
+          forceAtlas2Based: { gravitationalConstant: -160, centralGravity: 0.03, springLength: 130, springConstant: 0.04, avoidOverlap: 1 },
           stabilization: { enabled: true, iterations: 400, fit: true },
         }
       : false,
@@ -127,14 +127,12 @@
 
   const container = $("network");
   const network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, options);
-  const view = { network, nodes, edges, nodeView, edgeView, ready: false, select: selectNode, fold };
-  window.kgView = view;
+  // For tests and the curious: the vis objects, and selection by IRI.
+  window.kgView = { network, nodes, edges, nodeView, edgeView, select: selectNode, fold };
 
+  /** Mark the page ready (body[data-ready]) once drawn, opened on the focus if there is one. */
   function whenDrawn() {
-    network.once("afterDrawing", () => {
-      view.ready = true;
-      document.body.dataset.ready = "true";
-    });
+    network.once("afterDrawing", () => (document.body.dataset.ready = "true"));
     if (data.meta.focus && byId.has(data.meta.focus)) selectNode(data.meta.focus, false);
     network.redraw();
   }
@@ -158,7 +156,7 @@
 
   /** Fit the nodes, then step back a little so labels at the edges stay readable. */
   function fitWithMargin() {
-    network.fit();
+    network.fit({ maxZoomLevel: 1.4 });
     network.moveTo({ scale: network.getScale() * 0.9 });
   }
 
