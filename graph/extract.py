@@ -122,6 +122,7 @@ class Extractor:
         self.pronouns = set(titled["pronouns"])
         connectors = "|".join(map(re.escape, titled["department_connectors"]))
         self.department = re.compile(rf"^\s+(?:{connectors})\s+(?:{CAP}|[a-zæøåäö]+-)(?:\s+(?:(?:{connectors})\s+)?(?:{CAP}|[a-zæøåäö]+-))*")
+        self.lower_department = re.compile(r"^\s+(?:for|för|of)\s+(?:[a-zæøåäöé]+(?:-[a-zæøåäöé]+)*)(?:\s+(?:og|och|and)\s+[a-zæøåäöé]+)?(?=\s*(?:[,.;:()]|$))")
         self.title_only = re.compile(rf"^(?:{title})$", re.IGNORECASE)
         paper = rules["paper"]
         self.paper_nouns = {fold(n): kind for n, kind in paper["nouns"].items()}
@@ -542,6 +543,29 @@ class Extractor:
         spans = self._settle(spans)
         spans = self._settle(spans + self._acronyms(text, spans, state))
         spans = self._settle(spans + self._persons(text, state, spans) + self._persons_by_context(text, state))
+        for span in spans:
+            if span.type == "person":
+                state.persons.setdefault(span.key, span.name)
+        spans = self._settle(spans + self._surnames(text, state))
+        return spans
+
+    def _surnames(self, text: str, state: DocumentState) -> list[Span]:
+        """A person named in full once and then by surname ("Ms Okafor", "Thorsø sad ..."), when no
+        other person of the document shares that surname."""
+        owners: dict[str, set[str]] = {}
+        for key, name in state.persons.items():
+            words = name.split()
+            if len(words) >= 2:
+                owners.setdefault(words[-1], set()).add(key)
+        spans = []
+        for token in WORD.finditer(text):
+            keys = owners.get(token.group(0))
+            if not keys or len(keys) != 1:
+                continue
+            key = next(iter(keys))
+            genitive = GENITIVE.match(text[token.end():])
+            spans.append(Span("person", token.start(), token.end() + (genitive.end() if genitive else 0), key, state.persons[key],
+                              priority=0, genitive=bool(genitive), form_end=token.end()))
         return spans
 
     # ----------------------------------------------------------------- relations
@@ -644,7 +668,7 @@ class Extractor:
             start, end = match.start(), match.end()
             if any(a <= start < b for a, b in covered):
                 continue
-            department = self.department.match(text[end:])
+            department = self.department.match(text[end:]) or self.lower_department.match(text[end:])
             if department and not any(end <= s.start < end + department.end() for s in spans if s.type in org_types | {"person"}):
                 end += department.end()
             title, role = self._title(text[start:end])
@@ -663,7 +687,9 @@ class Extractor:
             if person is None:
                 org_after = organisation in after
                 rest = [s for s in after if s.start >= organisation.end] if org_after else after
-                if rest and rest[0].type == "person" and not text[(organisation.end if org_after else end):rest[0].start].strip(" ,:"):
+                between = text[(organisation.end if org_after else end):rest[0].start] if rest else ""
+                if rest and rest[0].type == "person" and all(fold(w) in self.person_gap_words for w in re.findall(r"[^\W\d_]+", between)) \
+                        and not re.search(r"[.;!?]", between):
                     person = rest[0].key
             if person is None and last_person and self._pronoun_before(text[:start]):
                 person = last_person
@@ -673,6 +699,54 @@ class Extractor:
             extraction.memberships.append(Membership(
                 person=person, organisation=organisation.key, organisation_type=organisation.type, title=title, role=role,
                 sentence=text, qualifiers=self._qualifiers(text[max(0, start - 40):start], text),
+                sectors=tuple(sorted({s for s, _ in self.sectors_in(title, state.language)})) if title else ()))
+
+    def line_relations(self, found: list[tuple[Sentence, list[Span]]], state: DocumentState, extraction: Extraction) -> None:
+        """Memberships that page structure states: a list or table row under a heading that names a body
+        ("Socialnämnden" ... "Britt-Marie Holmgren (S), ordförande"), and a contact block (a name on
+        one line, the title on the next)."""
+        org_types = {"organisation", "municipality"}
+        block: Span | None = None
+        known = {(m.person, m.sentence) for m in extraction.memberships}
+        party = rf"\s*\((?:{self.party_pattern})\)"
+        for index, (sentence, spans) in enumerate(found):
+            text = sentence.text
+            words = re.findall(r"[^\W\d_]+", text)
+            people = [s for s in spans if s.type == "person"]
+            bodies = [s for s in spans if s.type in org_types]
+            if bodies and not people and len(words) <= 6:
+                block = bodies[-1]
+                continue
+            if not people or people[0].start > 4 or (people[0].key, text) in known:
+                continue
+            person = people[0]
+            tag = re.match(party, text[person.end:])
+            rest_start = person.end + (tag.end() if tag else 0)
+            after = text[rest_start:]
+            title_match = re.match(rf"^\s*(?:,|\s{{2,}}|–|-)?\s*(?P<title>{self.k.title_regex})", after, re.IGNORECASE)
+            title = role = None
+            organisation = None
+            if title_match:
+                title, role = self._title(title_match.group("title"))
+                later = [s for s in bodies if s.start >= rest_start + title_match.end()]
+                if later and not re.search(r"[.;!?]", text[rest_start + title_match.end():later[0].start]):
+                    organisation = later[0]
+            elif len(people) == 1 and not bodies and index + 1 < len(found) and not text[person.end:].strip(" ,"):
+                following, following_spans = found[index + 1]
+                contact = re.match(rf"^(?P<title>{self.k.title_regex})", following.text, re.IGNORECASE)
+                if contact and following.line_index == sentence.line_index + 1:
+                    title, role = self._title(contact.group("title"))
+                    organisation = next((s for s in following_spans if s.type in org_types), None)
+            if title is None and (tag or sentence.line_item) and block is not None and len(people) == 1:
+                organisation = block
+            elif title is not None and organisation is None:
+                organisation = block or state.context
+            if organisation is None or (title is None and organisation is not block):
+                continue
+            known.add((person.key, text))
+            extraction.memberships.append(Membership(
+                person=person.key, organisation=organisation.key, organisation_type=organisation.type, title=title, role=role,
+                sentence=text, qualifiers=self._qualifiers(text[:text.find(title)] if title else "", text),
                 sectors=tuple(sorted({s for s, _ in self.sectors_in(title, state.language)})) if title else ()))
 
     def _person_before(self, text: str, before: list[Span], title_start: int) -> str | None:
@@ -814,6 +888,7 @@ class Extractor:
             persons_here = [s.key for s in spans if s.type == "person"]
             if persons_here:
                 last_person = persons_here[-1]
+        self.line_relations(found, state, extraction)
         for sentence, spans in found:
             for span in spans:
                 if span.type == "organisation":
