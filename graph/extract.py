@@ -102,6 +102,7 @@ class Extractor:
         self.acronym = rules["acronym"]["pattern"]
         self.acronym_token = re.compile(rf"(?<![^\W_])(?P<acr>{self.acronym})(?P<gen>s|['’]s|:s)?(?![^\W_])")
         self.acronym_skip = set(rules["acronym"]["skip_words"])
+        self.place = re.compile(rules["place"]["pattern"])
         self.municipality_patterns = [
             (re.compile(p["pattern"]), p) for p in rules["municipality"]["patterns"]
         ]
@@ -262,8 +263,10 @@ class Extractor:
                 continue
             start = self._modifiers_start(text, token.start())
             end = token.end() - (1 if genitive else 0)
+            if not genitive:
+                end = self._proper_name_after(text, end, state)
             name = text[start:end]
-            span = Span("organisation", start, token.end(), entity_key("organisation", name), name, priority=1,
+            span = Span("organisation", start, max(token.end(), end), entity_key("organisation", name), name, priority=1,
                         genitive=genitive, country=self._language_country(state.language), form_end=end)
             spans.append(self._prefer_curated(span, state))
         if state.language not in {"en", "fr"}:
@@ -319,9 +322,13 @@ class Extractor:
                 if between != " ":
                     break
                 if fold(current) in self.tail_stop_words and not (previous.group(0).endswith("-") and fold(current) in {"og", "och", "and"}):
-                    if fold(current) in {"i", "in"} and index + 1 < len(words) and taken and \
-                            self.curated(words[index + 1].group(0), state, ("country",)):
-                        index += 1
+                    if fold(current) in {"i", "in"} and index + 1 < len(words) and taken and words[index + 1].group(0)[0].isupper():
+                        index += 1  # "Nätverket för socialchefer i Kalmar län": the place is part of the name
+                        place_end = token.end() + words[index].end()
+                        if index + 1 < len(words) and fold(words[index + 1].group(0)) in {"län", "amt", "kommun", "kommune", "region"}:
+                            index += 1
+                            place_end = token.end() + words[index].end()
+                        end, index = place_end, index + 1
                         continue
                     break
                 end = token.end() + words[index].end()
@@ -358,6 +365,20 @@ class Extractor:
                     span.parent, span.parent_type = parent[0].key, "organisation"
         return span
 
+    def _proper_name_after(self, text: str, end: int, state: DocumentState) -> int:
+        """"Kommunförbundet Mittnorr", "Stiftelsen Unga Kalmarsund": capitalised words after a head word
+        that name it (not a person, place or other listed name)."""
+        position = end
+        for _ in range(3):
+            match = re.match(rf" ({CAP})(?![^\W_])", text[position:])
+            if not match:
+                break
+            word = match.group(1)
+            if word in self.not_name or self._is_first_name(word) or self._gazetteer(word, state) or self._compound_head(fold(word)):
+                break
+            position += match.end()
+        return position
+
     def _compound_head(self, folded: str) -> str | None:
         for head in self.compound_heads:
             if folded.endswith(head):
@@ -392,15 +413,13 @@ class Extractor:
                 name = match.group("name")
                 if name in self.not_name:
                     continue
-                form = spec["form"].format(name=name)
+                form = spec["form"].format(**{k: v for k, v in match.groupdict().items() if v})
                 start = match.start() + (4 if match.group(0).startswith("the ") else 0)
                 curated = self.curated(form, state, ("municipality",)) or self.curated(name, state, ("municipality",))
                 if curated:
                     span = replace(curated, start=start, end=match.end(), form_end=-1)
                 else:
-                    span = Span("municipality", start, match.end(),
-                                f"municipality:{spec['country']}-{name_key(name).replace(' ', '-')}", form,
-                                priority=2, country=spec["country"])
+                    span = Span("municipality", start, match.end(), "", form, priority=2, country=spec.get("country"))
                 genitive = GENITIVE.match(text[match.end():])
                 if match.group(0).endswith("s") and not form.endswith("s"):
                     span.genitive = True
@@ -537,10 +556,42 @@ class Extractor:
                 chosen.append(span)
         return sorted(chosen, key=lambda s: s.start)
 
+    def _places(self, text: str, spans: list[Span]) -> list[Span]:
+        """A capitalised place just before a country ("of Tampere, Finland") is a municipality there."""
+        found = []
+        for country in (s for s in spans if s.type == "country"):
+            match = self.place.search(text[:country.start])
+            if not match:
+                continue
+            start, end = match.start("name"), match.end("name")
+            if any(s.start < end and start < s.end for s in spans):
+                continue
+            name = match.group("name")
+            if name in self.not_name or self._is_first_name(name.split()[0]):
+                continue
+            found.append(Span("municipality", start, end, "", name, priority=0, country=country.key.split(":", 1)[1]))
+        return found
+
+    def _place_countries(self, text: str, spans: list[Span]) -> list[Span]:
+        """Municipalities no list holds take the country named beside them, else the sentence's only country."""
+        countries = [s for s in spans if s.type == "country"]
+        for span in spans:
+            if span.type != "municipality" or span.key:
+                continue
+            beside = next((c for c in countries if c.start >= span.end and re.fullmatch(r"\s*,\s*", text[span.end:c.start])), None)
+            if beside is None and len({c.key for c in countries}) == 1:
+                beside = countries[0]
+            if beside is not None:
+                span.country = beside.key.split(":", 1)[1]
+            span.key = f"municipality:{span.country or 'xx'}-{name_key(span.name).replace(' ', '-')}"
+        return spans
+
     def names(self, text: str, state: DocumentState) -> list[Span]:
         """All names of one sentence, overlaps settled."""
         spans = self._gazetteer(text, state) + self._municipality_patterns(text, state) + self._organisation_patterns(text, state)
         spans = self._settle(spans)
+        spans = self._settle(spans + self._places(text, spans))
+        spans = self._place_countries(text, spans)
         spans = self._settle(spans + self._acronyms(text, spans, state))
         spans = self._settle(spans + self._persons(text, state, spans) + self._persons_by_context(text, state))
         for span in spans:
@@ -557,8 +608,18 @@ class Extractor:
             words = name.split()
             if len(words) >= 2:
                 owners.setdefault(words[-1], set()).add(key)
+                if len(words) >= 3 and fold(words[-2]) in self.k.particles:
+                    owners.setdefault(" ".join(words[-2:]), set()).add(key)
         spans = []
-        for token in WORD.finditer(text):
+        surname_tokens = list(WORD.finditer(text))
+        pairs = [(t, text[t.start():n.end()]) for t, n in zip(surname_tokens, surname_tokens[1:]) if text[t.end():n.start()] == " "]
+        for token, pair in pairs:
+            keys = owners.get(pair)
+            if keys and len(keys) == 1:
+                key = next(iter(keys))
+                spans.append(Span("person", token.start(), token.start() + len(pair), key, state.persons[key], priority=0,
+                                  form_end=token.start() + len(pair)))
+        for token in surname_tokens:
             keys = owners.get(token.group(0))
             if not keys or len(keys) != 1:
                 continue

@@ -105,6 +105,7 @@ class Knowledge:
     sector_exclusions: tuple[str, ...] = ()
     title_regex: str = ""
     furniture: re.Pattern = field(default=None)  # type: ignore[assignment]
+    furniture_block: re.Pattern = field(default=None)  # type: ignore[assignment]
 
     def entry(self, key: str) -> Entry | None:
         return self.entries.get(key)
@@ -265,4 +266,5 @@ def load_knowledge(directory: str | None = None) -> Knowledge:
         sector_exclusions=tuple(fold(p) for p in sector_rules.get("exclude", [])),
         title_regex=_title_regex(role_forms, heads),
         furniture=furniture,
+        furniture_block=re.compile(r"^(?:" + "|".join(rules["furniture"]["block_headings"]) + r")$", re.IGNORECASE),
     )

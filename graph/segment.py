@@ -22,11 +22,22 @@ class Sentence:
 
 
 def content_lines(text: str, knowledge: Knowledge) -> list[tuple[int, str]]:
-    """(offset, line) for every line that is not blank and not page furniture."""
+    """(offset, line) for every line that is not blank and not page furniture.
+
+    A furniture heading ("Læs også", "More news") drops the short lines under it too: they are
+    other articles' headlines, up to the next blank line."""
     lines, offset = [], 0
+    in_block = False
     for raw in text.split("\n"):
         stripped = raw.strip()
-        if stripped and not knowledge.furniture.match(stripped):
+        if not stripped:
+            in_block = False
+        elif knowledge.furniture_block.match(stripped):
+            in_block = True
+        elif in_block and len(stripped.split()) <= 14:
+            pass
+        elif not knowledge.furniture.match(stripped):
+            in_block = False
             lines.append((offset + (len(raw) - len(raw.lstrip())), stripped))
         offset += len(raw) + 1
     return lines
