@@ -18,7 +18,7 @@ CAP = rf"[{UPPER}][^\W_]*(?:-[^\W_]+)*"
 WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*-?")
 GENITIVE = re.compile(r"^(?:['’]s|:s|s)(?![^\W_])")
 QUOTE_OPEN = "‘“”\"'«„"
-QUOTED = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[(:]))([‘“”\"'«„])(?P<inner>[^‘’“”\"«»\n]{3,220}?)(?:[’”\"»“']|(?=\s*$))")
+QUOTED = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[(:]))([‘“”\"'«„])(?P<inner>[^‘“”\"«»\n]{3,220}?)(?:[’'](?![^\W\d_])|[”\"»“]|(?=\s*$))")
 
 
 @dataclass
@@ -127,6 +127,7 @@ class Extractor:
         self.title_only = re.compile(rf"^(?:{title})$", re.IGNORECASE)
         paper = rules["paper"]
         self.paper_nouns = {fold(n): kind for n, kind in paper["nouns"].items()}
+        self.paper_nouns_by_length = sorted(self.paper_nouns, key=len, reverse=True)
         self.titled = re.compile(paper["titled"] + r"(?P<title>[^.!?\n]{4,200})", re.IGNORECASE)
         self.publish = re.compile(r"^\s*(?:\([^)]{1,80}\)\s*)?(?:" + "|".join(map(re.escape, paper["publish_verbs"])) + r")\b", re.IGNORECASE)
         self.in_series = re.compile(paper["in_series"], re.IGNORECASE)
@@ -826,7 +827,22 @@ class Extractor:
 
     # ----------------------------------------------------------------- papers
 
-    def _quoted_papers(self, sentence: Sentence, spans: list[Span], extraction: Extraction) -> list[PaperFact]:
+    def paper_kind(self, word: str) -> str | None:
+        """The paper kind a noun signals, inflected and compound forms included ("skriftserien", "debatoplæg")."""
+        folded = fold(word)
+        for ending in ("", "en", "et", "n", "t", "erne", "ene", "arna", "er", "s"):
+            stem = folded[: len(folded) - len(ending)] if ending and folded.endswith(ending) else (folded if not ending else None)
+            if not stem:
+                continue
+            if stem in self.paper_nouns:
+                return self.paper_nouns[stem]
+            for noun in self.paper_nouns_by_length:
+                if len(noun) >= 4 and stem.endswith(noun) and len(stem) - len(noun) >= 3:
+                    return self.paper_nouns[noun]
+        return None
+
+    def _quoted_papers(self, sentence: Sentence, spans: list[Span], extraction: Extraction,
+                       next_line_persons: list[str] = ()) -> list[PaperFact]:
         text = sentence.text
         papers = []
         for match in QUOTED.finditer(text):
@@ -839,15 +855,17 @@ class Extractor:
             after = re.findall(r"[^\W\d_]+", text[match.end():])[:2]
             kind = None
             for word in list(after[:2]) + list(reversed(before)):
-                kind = self.paper_nouns.get(fold(word))
+                kind = self.paper_kind(word)
                 if kind:
                     break
             persons = [s.key for s in spans if s.type == "person" and s.end <= match.start()]
-            if kind is None and sentence.line_item and persons and text[:match.start()].rstrip().endswith(":"):
-                kind = "presentation"
+            if kind is None and sentence.line_item:
+                persons = [s.key for s in spans if s.type == "person"] or next_line_persons
+                if persons or text[:match.start()].rstrip().endswith(":") or not text[:match.start()].strip(" –-"):
+                    kind = "presentation"
             if kind is None:
                 continue
-            creators = tuple(persons) if kind == "presentation" else ()
+            creators = tuple(dict.fromkeys(persons)) if kind == "presentation" else ()
             papers.append(PaperFact(entity_key("paper", inner), inner.rstrip(" .,;:"), kind, text, creators=creators))
         return papers
 
@@ -862,12 +880,16 @@ class Extractor:
                     papers.append(PaperFact(entity_key("paper", title), title, kind, title_line))
         publisher: str | None = None
         series_sentence = False
-        for sentence, spans in found:
-            papers.extend(self._quoted_papers(sentence, spans, extraction))
+        for index, (sentence, spans) in enumerate(found):
+            following = found[index + 1] if index + 1 < len(found) else None
+            next_line_persons = [s.key for s in following[1] if s.type == "person"] \
+                if following and following[0].line_index == sentence.line_index + 1 and following[1] \
+                and following[1][0].type == "person" and following[1][0].start <= 12 else []
+            papers.extend(self._quoted_papers(sentence, spans, extraction, next_line_persons))
             for match in self.titled.finditer(sentence.text):
                 title = match.group("title").strip(" -–:\"”’'")
-                noun = next((self.paper_nouns[fold(w)] for w in reversed(re.findall(r"[^\W\d_]+", sentence.text[:match.start()])[-4:])
-                             if fold(w) in self.paper_nouns), None)
+                noun = next((self.paper_kind(w) for w in reversed(re.findall(r"[^\W\d_]+", sentence.text[:match.start()])[-4:])
+                             if self.paper_kind(w)), None)
                 if noun and len(title.split()) >= 2:
                     papers.append(PaperFact(entity_key("paper", title), title, noun, sentence.text))
             for span in spans:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .knowledge import Knowledge
 
-LIST_ITEM = re.compile(r"^\s*(?:[-–•*·▪►]|\d{1,2}[.)]|\d{1,2}[.:]\d{2}(?:\s*[-–]\s*\d{1,2}[.:]\d{2})?)\s+")
+LIST_ITEM = re.compile(r"^\s*(?:[-–•*·▪►]|[A-H][.)]|\d{1,2}[.)]|\d{1,2}[.:]\d{2}(?:\s*[-–]\s*\d{1,2}[.:]\d{2})?)\s+")
 
 
 @dataclass(frozen=True)

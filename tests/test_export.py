@@ -18,6 +18,9 @@ DOCUMENT = "https://w3id.org/social-services-kg/id/document/"
 ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
 
+# rdflib 7's own parsers call its deprecated ConjunctiveGraph API: not ours to fix
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")
+
 
 @pytest.fixture(scope="module")
 def reference(seeds_out) -> rdflib.Graph:
