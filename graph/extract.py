@@ -852,9 +852,9 @@ class Extractor:
             if any(s.unit and s.start <= match.start("inner") < s.end for s in spans):
                 continue
             before = re.findall(r"[^\W\d_]+", text[:match.start()])[-3:]
-            after = re.findall(r"[^\W\d_]+", text[match.end():])[:2]
+            after = re.findall(r"[^\W\d_]+", text[match.end():])[:self.k.rules["paper"]["window_words"]]
             kind = None
-            for word in list(after[:2]) + list(reversed(before)):
+            for word in list(after) + list(reversed(before)):
                 kind = self.paper_kind(word)
                 if kind:
                     break

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from .knowledge import Knowledge
 
-LIST_ITEM = re.compile(r"^\s*(?:[-–•*·▪►]|[A-H][.)]|\d{1,2}[.)]|\d{1,2}[.:]\d{2}(?:\s*[-–]\s*\d{1,2}[.:]\d{2})?)\s+")
+QUOTED_SPAN = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[(:]))[‘“”\"'«„][^‘“”\"«»\n]{3,220}?(?:[’'](?![^\W\d_])|[”\"»“])")
+LIST_ITEM = re.compile(r"^\s*(?:[-–•*·▪►]|[A-H][.)]|[A-H](?=\s{2})|\d{1,2}[.)]|\d{1,2}[.:]\d{2}(?:\s*[-–]\s*\d{1,2}[.:]\d{2})?)\s+")
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,10 @@ def sentences(text: str, knowledge: Knowledge) -> list[Sentence]:
     for index, (offset, line) in enumerate(content_lines(text, knowledge)):
         item = bool(LIST_ITEM.match(line))
         start = 0
+        quoted = [(m.start(), m.end()) for m in QUOTED_SPAN.finditer(line)]
         for match in boundary.finditer(line):
+            if any(a < match.start() < b - 1 for a, b in quoted):
+                continue  # "Top Down? Directors and ..." is one title, not two sentences
             piece = line[start:match.end()].strip()
             if piece:
                 found.append(Sentence(piece, offset + start, item, index))
