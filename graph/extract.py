@@ -57,6 +57,7 @@ class DocumentState:
     language: str
     acronyms: dict[str, Span] = field(default_factory=dict)
     context: Span | None = None  # the municipality the document is about, for titles named without one
+    block: Span | None = None  # the body a heading names ("Socialnämnden"), for the list under it
     persons: dict[str, str] = field(default_factory=dict)  # key -> full name
 
 
@@ -742,7 +743,7 @@ class Extractor:
             elif before and before[-1].type in org_types and before[-1].genitive and not text[before[-1].end:start].strip(" -"):
                 organisation = before[-1]
             if organisation is None:
-                organisation = state.context
+                organisation = state.block if state.block is not None and self._is_office(role) else state.context
             if organisation is None:
                 continue
             person = self._person_before(text, before, start)
@@ -768,16 +769,20 @@ class Extractor:
         ("Socialnämnden" ... "Britt-Marie Holmgren (S), ordförande"), and a contact block (a name on
         one line, the title on the next)."""
         org_types = {"organisation", "municipality"}
-        block: Span | None = None
+        blocks = self._blocks(found)
         known = {(m.person, m.sentence) for m in extraction.memberships}
         party = rf"\s*\((?:{self.party_pattern})\)"
         for index, (sentence, spans) in enumerate(found):
             text = sentence.text
-            words = re.findall(r"[^\W\d_]+", text)
+            block = blocks[index]
             people = [s for s in spans if s.type == "person"]
             bodies = [s for s in spans if s.type in org_types]
-            if bodies and not people and len(words) <= 6:
-                block = bodies[-1]
+            if block is not None and len(people) > 1:
+                # "Councillors Bilal Anwar (Lab), Christine Mottram (C) and ...": members of the body.
+                for person in people:
+                    if re.match(party, text[person.end:]) and (person.key, text) not in known:
+                        known.add((person.key, text))
+                        extraction.memberships.append(Membership(person.key, block.key, block.type, None, None, text))
                 continue
             if not people or people[0].start > 4 or (people[0].key, text) in known:
                 continue
@@ -799,10 +804,13 @@ class Extractor:
                 if contact and following.line_index == sentence.line_index + 1:
                     title, role = self._title(contact.group("title"))
                     organisation = next((s for s in following_spans if s.type in org_types), None)
+            office = re.match(r"^\s*\((?P<title>[^()]{2,30})\)", after)
+            if title is None and office and self.title_only.match(office.group("title").strip()):
+                title, role = self._title(office.group("title").strip())
             if title is None and (tag or sentence.line_item) and block is not None and len(people) == 1:
                 organisation = block
             elif title is not None and organisation is None:
-                organisation = block or state.context
+                organisation = block if block is not None and self._is_office(role) else state.context
             if organisation is None or (title is None and organisation is not block):
                 continue
             known.add((person.key, text))
@@ -810,6 +818,31 @@ class Extractor:
                 person=person.key, organisation=organisation.key, organisation_type=organisation.type, title=title, role=role,
                 sentence=text, qualifiers=self._qualifiers(text[:text.find(title)] if title else "", text),
                 sectors=tuple(sorted({s for s, _ in self.sectors_in(title, state.language)})) if title else ()))
+
+    def _blocks(self, found: list[tuple[Sentence, list[Span]]]) -> list[Span | None]:
+        """For each sentence, the body named by the last short heading line above it (if any)."""
+        org_types = {"organisation", "municipality"}
+        current: Span | None = None
+        blocks: list[Span | None] = []
+        for sentence, spans in found:
+            words = re.findall(r"[^\W\d_]+", sentence.text)
+            bodies = [s for s in spans if s.type in org_types]
+            if bodies and not any(s.type == "person" for s in spans) and len(words) <= 10 \
+                    and not sentence.text.rstrip().endswith((".", ":")) and sentence.text[bodies[-1].start:bodies[-1].end] != sentence.text[:0] \
+                    and bodies[-1].type == "organisation":
+                current = bodies[-1]
+            blocks.append(current)
+        return blocks
+
+    def _is_office(self, role: str | None) -> bool:
+        """Offices of a body (chair, member, secretary...) rather than posts of an employer."""
+        seen = set()
+        while role and role not in seen:
+            if role in {"chair", "vice-chair", "member", "board-member", "secretary", "treasurer", "committee-chair"}:
+                return True
+            seen.add(role)
+            role = self.k.roles[role].broader if role in self.k.roles else None
+        return False
 
     def _person_before(self, text: str, before: list[Span], title_start: int) -> str | None:
         """The person a title belongs to when only connectives, titles and organisations stand between."""
@@ -954,9 +987,11 @@ class Extractor:
         # A second pass sees the acronyms the whole document defined.
         found = [(sentence, self.names(sentence.text, state)) for sentence, _ in found]
         state.context = self._context_municipality(found, title)
+        blocks = self._blocks(found)
         mentions: dict[tuple[str, str], Mention] = {}
         last_person: str | None = None
-        for sentence, spans in found:
+        for index, (sentence, spans) in enumerate(found):
+            state.block = blocks[index]
             for span in spans:
                 surface = sentence.text[span.start:span.name_end]
                 if span.type == "person":
@@ -991,22 +1026,14 @@ class Extractor:
 
     @staticmethod
     def _context_municipality(found: list[tuple[Sentence, list[Span]]], title: str) -> Span | None:
-        """The municipality a document is about: the one its title names, else the one it names most (twice or more)."""
-        counts: dict[str, int] = {}
-        first: dict[str, Span] = {}
-        in_title: list[str] = []
-        for sentence, spans in found:
-            for span in spans:
-                if span.type == "municipality":
-                    counts[span.key] = counts.get(span.key, 0) + 1
-                    first.setdefault(span.key, span)
-                    if sentence.text in title or title.startswith(sentence.text):
-                        in_title.append(span.key)
-        if len(set(in_title)) == 1:
-            return first[in_title[0]]
-        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-        if ranked and ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
-            return first[ranked[0][0]]
+        """The body a document is about, for titles written without one ("direktøren", "the council"):
+        the municipality (else the organisation) its headline or its first line names, when only one."""
+        org_types = ("municipality", "organisation")
+        head = [(sentence, spans) for sentence, spans in found if sentence.line_index == 0 or sentence.text in title]
+        for kind in org_types:
+            named = {span.key: span for sentence, spans in head for span in spans if span.type == kind}
+            if len(named) == 1:
+                return next(iter(named.values()))
         return None
 
     @staticmethod

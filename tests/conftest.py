@@ -39,7 +39,7 @@ def private_state(tmp_path_factory):
 
 def kg(*args: str | Path) -> Result:
     """Run one `kg` command in-process, as a user would type it."""
-    return CliRunner().invoke(cli, [str(a) for a in args])
+    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="kg")
 
 
 def csv_rows(text: str) -> list[dict[str, str]]:
