@@ -784,6 +784,8 @@ class Extractor:
                         known.add((person.key, text))
                         extraction.memberships.append(Membership(person.key, block.key, block.type, None, None, text))
                 continue
+            if people and (people[0].key, text) not in known and self._table_row(sentence, spans, block, state, extraction, known):
+                continue
             if not people or people[0].start > 4 or (people[0].key, text) in known:
                 continue
             person = people[0]
@@ -818,6 +820,41 @@ class Extractor:
                 person=person.key, organisation=organisation.key, organisation_type=organisation.type, title=title, role=role,
                 sentence=text, qualifiers=self._qualifiers(text[:text.find(title)] if title else "", text),
                 sectors=tuple(sorted({s for s, _ in self.sectors_in(title, state.language)})) if title else ()))
+
+    def _table_row(self, sentence: Sentence, spans: list[Span], block: Span | None, state: DocumentState,
+                   extraction: Extraction, known: set) -> bool:
+        """A table row flattened to a line, cells two spaces apart: "Kalmar  Per Nyström  Socialchef (ordförande)"
+        gives the title at the row's municipality, and an office in parentheses at the table's body."""
+        text = sentence.text
+        cells = [(m.start(), m.end()) for m in re.finditer(r"\S(?:.*?\S)?(?=\s{2,}|$)", text)]
+        if len(cells) < 2:
+            return False
+        people = [s for s in spans if s.type == "person"]
+        places = [s for s in spans if s.type in {"municipality", "organisation"}]
+        if len(people) != 1 or not places:
+            return False
+        person = people[0]
+        cell_of = lambda span: next((i for i, (a, b) in enumerate(cells) if a <= span.start < b), None)  # noqa: E731
+        person_cell = cell_of(person)
+        place = next((p for p in places if cell_of(p) not in (None, person_cell)), None)
+        if place is None:
+            return False
+        rest = [text[a:b] for i, (a, b) in enumerate(cells) if i not in (person_cell, cell_of(place))]
+        title = role = office = None
+        for cell in rest:
+            match = re.match(rf"^(?P<title>{self.k.title_regex})(?:\s*\((?P<office>[^()]+)\))?$", cell.strip(), re.IGNORECASE)
+            if match:
+                title, role = self._title(match.group("title"))
+                office = match.group("office")
+        if title is None:
+            return False
+        known.add((person.key, text))
+        qualifiers = self._qualifiers(text[:text.find(title)], text)
+        extraction.memberships.append(Membership(person.key, place.key, place.type, title, role, text, qualifiers))
+        if block is not None and block.key != place.key:
+            office_title, office_role = self._title(office.strip()) if office and self.title_only.match(office.strip()) else (None, None)
+            extraction.memberships.append(Membership(person.key, block.key, block.type, office_title, office_role, text))
+        return True
 
     def _blocks(self, found: list[tuple[Sentence, list[Span]]]) -> list[Span | None]:
         """For each sentence, the body named by the last short heading line above it (if any)."""
