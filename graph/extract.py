@@ -726,7 +726,7 @@ class Extractor:
         text = sentence.text
         org_types = {"organisation", "municipality"}
         covered = [(s.start, s.end) for s in spans]
-        known = {(m.person, m.organisation) for m in extraction.memberships if m.sentence == text}
+        known = {(m.person, m.organisation, m.title) for m in extraction.memberships if m.sentence == text}
         for match in self.title_anywhere.finditer(text):
             start, end = match.start(), match.end()
             if any(a <= start < b for a, b in covered):
@@ -742,6 +742,10 @@ class Extractor:
                 organisation = after[0]
             elif before and before[-1].type in org_types and before[-1].genitive and not text[before[-1].end:start].strip(" -"):
                 organisation = before[-1]
+            else:
+                where = [s for s in before if s.type in org_types and re.match(r"\s*,\s*(?:where|hvor|där|som)\b", text[s.end:])]
+                if where:
+                    organisation = where[-1]  # "joins from Kirklees Council, where she has been Service Director"
             if organisation is None:
                 organisation = state.block if state.block is not None and self._is_office(role) else state.context
             if organisation is None:
@@ -754,11 +758,12 @@ class Extractor:
                 if rest and rest[0].type == "person" and all(fold(w) in self.person_gap_words for w in re.findall(r"[^\W\d_]+", between)) \
                         and not re.search(r"[.;!?]", between):
                     person = rest[0].key
-            if person is None and last_person and self._pronoun_before(text[:start]):
-                person = last_person
-            if person is None or (person, organisation.key) in known:
+            if person is None and self._pronoun_before(text[:start]):
+                earlier = [s for s in before if s.type == "person"]
+                person = earlier[-1].key if earlier else last_person
+            if person is None or (person, organisation.key, title) in known:
                 continue
-            known.add((person, organisation.key))
+            known.add((person, organisation.key, title))
             extraction.memberships.append(Membership(
                 person=person, organisation=organisation.key, organisation_type=organisation.type, title=title, role=role,
                 sentence=text, qualifiers=self._qualifiers(text[max(0, start - 40):start], text),
@@ -888,6 +893,10 @@ class Extractor:
                 gap = text[span.end:title_start]
                 words = re.findall(r"[^\W\d_]+", self.title_anywhere.sub(" ", gap))
                 if all(fold(w) in self.person_gap_words for w in words) and not re.search(r"[.;:!?]", gap):
+                    return span.key
+                # "Graham Pell, who retires in August after eleven years as the borough's director"
+                if re.match(r"\s*,\s*(?:who|som|der|hvor)\b", gap) and len(words) <= 14 and not re.search(r"[.;:!?]", gap) \
+                        and words and fold(words[-1]) in {"as", "som", "som", "is", "er", "är", "was", "var"}:
                     return span.key
                 return None
         return None

@@ -34,8 +34,8 @@ def summary(output: str) -> dict[str, int]:
     return counts
 
 
-def count(graph, query: str) -> int:
-    return int(run_sparql(open_store(graph) if not isinstance(graph, ox.Store) else graph, query)[0]["n"])
+def count(store: ox.Store, query: str) -> int:
+    return int(run_sparql(store, query)[0]["n"])
 
 
 # ---------------------------------------------------------------- what a build writes
