@@ -163,8 +163,8 @@ class Extractor:
                 by_language.setdefault(language, []).append((sector_id, re.compile("|".join(parts))))
         return by_language
 
-    def sectors_in(self, text: str, language: str) -> list[tuple[str, int]]:
-        """(sector id, offset of its first signal) for the sectors the text signals."""
+    def sectors_in(self, text: str, language: str) -> list[tuple[str, int, int]]:
+        """(sector id, start, end of its first signal) for the sectors the text signals."""
         folded = same_length_fold(text)
         if self.sector_exclusion:
             folded = self.sector_exclusion.sub(lambda m: " " * len(m.group(0)), folded)
@@ -175,7 +175,7 @@ class Extractor:
         for sector_id, pattern in self.sector_patterns[signal_language]:
             match = pattern.search(folded)
             if match:
-                found.append((sector_id, match.start()))
+                found.append((sector_id, match.start(), match.end()))
         return found
 
     # ----------------------------------------------------------------- names
@@ -663,7 +663,7 @@ class Extractor:
         org_types = {"organisation", "municipality"}
         last_person: Span | None = None
         for index, (first, second) in enumerate(zip(spans, spans[1:])):
-            gap = text[first.end:second.start]
+            gap = text[first.name_end:second.start]
             if first.type == "person":
                 last_person = first
             pair = (first.type, second.type)
@@ -698,7 +698,7 @@ class Extractor:
                     person=person.key, organisation=organisation.key, organisation_type=organisation.type,
                     title=title, role=role, sentence=text,
                     qualifiers=self._qualifiers(qualifier_text, text),
-                    sectors=tuple(sorted({s for s, _ in self.sectors_in(title, state.language)})) if title else (),
+                    sectors=tuple(sorted({s for s, _, _ in self.sectors_in(title, state.language)})) if title else (),
                 ))
                 break
             for rule in self.parents:
@@ -715,7 +715,7 @@ class Extractor:
                 extraction.organisations.append(OrganisationFact(child.key, parent=parent.key, parent_type=parent.type,
                                                                  country=parent.country if parent.type == "municipality" else None))
                 break
-            if first.type == "organisation" and second.type == "country" and re.fullmatch(r"\s*(?:\([^()]{1,12}\)\s*)?(?:in|i)\s+", gap):
+            if first.type == "organisation" and second.type == "country" and re.fullmatch(r"\)?\s*(?:\([^()]{1,12}\)\s*)?(?:in|i)\s+", gap):
                 extraction.organisations.append(OrganisationFact(first.key, country=second.key.split(":", 1)[1]))
 
     def titled_relations(self, sentence: Sentence, spans: list[Span], state: DocumentState,
@@ -767,7 +767,7 @@ class Extractor:
             extraction.memberships.append(Membership(
                 person=person, organisation=organisation.key, organisation_type=organisation.type, title=title, role=role,
                 sentence=text, qualifiers=self._qualifiers(text[max(0, start - 40):start], text),
-                sectors=tuple(sorted({s for s, _ in self.sectors_in(title, state.language)})) if title else ()))
+                sectors=tuple(sorted({s for s, _, _ in self.sectors_in(title, state.language)})) if title else ()))
 
     def line_relations(self, found: list[tuple[Sentence, list[Span]]], state: DocumentState, extraction: Extraction) -> None:
         """Memberships that page structure states: a list or table row under a heading that names a body
@@ -824,7 +824,7 @@ class Extractor:
             extraction.memberships.append(Membership(
                 person=person.key, organisation=organisation.key, organisation_type=organisation.type, title=title, role=role,
                 sentence=text, qualifiers=self._qualifiers(text[:text.find(title)] if title else "", text),
-                sectors=tuple(sorted({s for s, _ in self.sectors_in(title, state.language)})) if title else ()))
+                sectors=tuple(sorted({s for s, _, _ in self.sectors_in(title, state.language)})) if title else ()))
 
     def _table_row(self, sentence: Sentence, spans: list[Span], block: Span | None, state: DocumentState,
                    extraction: Extraction, known: set) -> bool:
@@ -1056,13 +1056,12 @@ class Extractor:
         for sentence, spans in found:
             for span in spans:
                 if span.type == "organisation":
-                    sectors = tuple(sorted({s for s, _ in self.sectors_in(span.name, language)}))
+                    sectors = tuple(sorted({s for s, _, _ in self.sectors_in(span.name, language)}))
                     if sectors:
                         extraction.organisations.append(OrganisationFact(span.key, sectors=sectors))
-        for sector_id, offset in self.sectors_in(document.text, language):
-            sentence = next((s for s in sentences(document.text[offset:offset + 400], self.k)), None)
-            evidence = self._sentence_at(found, offset) or (sentence.text if sentence else "")
-            mentions.setdefault(("sector", sector_id, ""), Mention("sector", f"sector:{sector_id}", document.text[offset:offset + 40].split("\n")[0],
+        for sector_id, offset, stop in self.sectors_in(document.text, language):
+            evidence = self._sentence_at(found, offset) or document.text[offset:stop]
+            mentions.setdefault(("sector", sector_id, ""), Mention("sector", f"sector:{sector_id}", document.text[offset:stop],
                                                                    sector_id, evidence, offset, True))
         self.papers(lines, found, extraction)
         for paper in extraction.papers:

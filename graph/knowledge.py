@@ -155,7 +155,7 @@ def _load_places(directory: Path, forms: dict[str, list[Entry]], entries: dict[s
     regions = places / "regions.csv"
     if regions.is_file():
         for row in read_csv(regions):
-            entry = Entry("organisation", f"organisation:{row['id']}", row["name"], country=row["country"])
+            entry = Entry("region", f"organisation:{row['id']}", row["name"], country=row["country"])
             entries[entry.key] = entry
             for form in [row["name"], row.get("en", ""), *split_cell(row.get("aliases", ""))]:
                 _add_form(forms, form, entry)

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import stat
 
 import pyoxigraph as ox
 import pytest
@@ -50,6 +51,15 @@ def test_build_writes_graph_store_view_and_report(seeds_build):
     assert "Clive Needle" in html and "Randers Kommune" in html
     for kind, name in [("turtle", "graph.ttl"), ("store", "store"), ("html", "graph.html"), ("report", "build-report.json")]:
         assert f"wrote {kind}: {out / name}" in seeds_build.result.stdout
+
+
+def test_outputs_have_the_permissions_of_any_file_the_user_writes(seeds_out, tmp_path):
+    """Written through a temporary file, the outputs must not keep its private 0600 mode."""
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x", encoding="utf-8")
+    expected = stat.S_IMODE(plain.stat().st_mode)
+    modes = {name: oct(stat.S_IMODE((seeds_out / name).stat().st_mode)) for name in ("graph.ttl", "graph.html", "build-report.json")}
+    assert modes == dict.fromkeys(modes, oct(expected))
 
 
 def test_build_report_lists_documents_with_their_hashes(seeds_build):

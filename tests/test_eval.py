@@ -129,7 +129,9 @@ def test_a_wrong_title_counts_against_title_accuracy_not_the_role(tmp_path):
     result = score(tmp_path, gold_of(persons=[ADA], organisations=[SOCIETY]), title="vice chair")
     assert figures_of(result, "roles") == (1, 1, 1, 1.0, 1.0, 1.0)
     assert (result.titles_right, result.titles_found) == (0, 1)
-    assert {"document": "notes.txt", "type": "role title", "expected": "chair", "found": "vice chair"} in result.errors
+    (error,) = [e for e in result.errors if e["type"] == "role title"]
+    assert (error["document"], error["expected"]) == ("notes.txt", "chair")
+    assert "vice chair" in ([error["found"]] if isinstance(error["found"], str) else error["found"])
 
 
 def test_names_match_through_aliases_case_and_punctuation(tmp_path):

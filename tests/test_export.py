@@ -4,6 +4,7 @@ rdflib and networkx read), holds the same graph as graph.ttl, and comes out byte
 from __future__ import annotations
 
 import io
+import stat
 
 import networkx as nx
 import pytest
@@ -85,6 +86,13 @@ def test_network_formats_read_back_with_labels_and_types(exported, reference, fm
     clive = "https://w3id.org/social-services-kg/id/person/clive-needle"
     eurohealthnet = "https://w3id.org/social-services-kg/id/organisation/eurohealthnet"
     assert network.has_edge(clive, eurohealthnet) or network.has_edge(eurohealthnet, clive)
+
+
+def test_exported_file_has_the_permissions_of_any_file_the_user_writes(seeds_out, tmp_path):
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x", encoding="utf-8")
+    assert kg("export", "--graph", seeds_out, "--format", "ntriples", "-o", tmp_path / "graph.nt").exit_code == 0
+    assert oct(stat.S_IMODE((tmp_path / "graph.nt").stat().st_mode)) == oct(stat.S_IMODE(plain.stat().st_mode))
 
 
 def test_export_to_standard_output(seeds_out, exported):

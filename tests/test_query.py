@@ -213,6 +213,24 @@ def test_construct_as_ntriples(seeds_out):
     assert result.stdout == '<https://w3id.org/social-services-kg/id/person/clive-needle> <http://xmlns.com/foaf/0.1/name> "Clive Needle" .\n'
 
 
+@pytest.mark.parametrize("query, fmt", [
+    ('CONSTRUCT { ?p foaf:name ?n } WHERE { ?p foaf:name "Clive Needle" ; foaf:name ?n }', "json"),
+    ('SELECT ?n WHERE { ?p foaf:name ?n } LIMIT 1', "turtle"),
+])
+def test_a_format_that_does_not_fit_the_query_is_not_silently_replaced(seeds_out, query, fmt):
+    """Asked for JSON, a user piping into jq must get JSON or a clear error, not Turtle (and vice versa)."""
+    result = kg("query", query, "--graph", seeds_out, "--format", fmt)
+    if result.exit_code == 0:
+        if fmt == "json":
+            json.loads(result.stdout)
+        else:
+            import rdflib
+
+            rdflib.Graph().parse(data=result.stdout, format="turtle")
+    else:
+        assert result.exit_code == 2 and fmt in result.stderr
+
+
 @pytest.mark.parametrize("query, expected", [('ASK { ?p foaf:name "Clive Needle" }', "true"),
                                              ('ASK { ?p foaf:name "Nobody At All" }', "false")])
 def test_ask_prints_true_or_false(seeds_out, query, expected):
