@@ -132,22 +132,26 @@ class _progress_bar:
 
 
 def _answer(graph_path, text, fmt, update=False, timeout=None):
-    from .query import open_store, resolve_query_text, run_query, write_result
+    from .query import default_format, open_store, resolve_query_text, run_query, write_result
 
+    if update and graph_path is not None and Path(graph_path).is_file():
+        raise KgError(f"--update changes a build's store; {graph_path} is a file that would not be written back "
+                      "(point --graph at a build folder)")
     store = open_store(graph_path, writable=update)
     result = run_query(store, resolve_query_text(text), update=update, timeout=timeout)
     if result is None:
-        click.echo("update applied")
+        click.echo("update applied (a document's statements live in its named graph: use GRAPH ?g { ... } to change them)")
         return
-    write_result(result, sys.stdout.buffer, fmt)
+    write_result(result, sys.stdout.buffer, fmt or default_format(result, sys.stdout.isatty()))
     sys.stdout.flush()
 
 
 @cli.command()
 @click.argument("query", required=False)
 @graph_option
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "turtle", "ntriples"]), default=None,
-              help="Output format (default: table on a terminal, csv when piped; Turtle for CONSTRUCT/DESCRIBE).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "turtle", "ntriples", "jsonld"]), default=None,
+              help="Output format: table, csv, tsv or json (SPARQL results JSON) for SELECT/ASK; turtle, ntriples or "
+                   "jsonld for CONSTRUCT/DESCRIBE (default: table on a terminal, csv when piped, turtle for graphs).")
 @click.option("--list", "list_queries", is_flag=True, help="List the shipped named queries.")
 @click.option("--update", is_flag=True, help="Allow a SPARQL update to change the graph's store.")
 @click.option("--timeout", type=click.FloatRange(0.001), default=None, help="Stop the query after this many seconds.")
@@ -161,7 +165,6 @@ def query(query, graph_path, fmt, list_queries, update, timeout):
         return
     if not query:
         raise click.UsageError("give a query, @file.rq or a shipped query name (kg query --list)")
-    fmt = fmt or ("table" if sys.stdout.isatty() else "csv")
     _answer(graph_path, query, fmt, update=update, timeout=timeout)
 
 
@@ -209,7 +212,8 @@ def render(graph_path, output, focus, depth, types, max_nodes):
 @cli.command()
 @graph_option
 @click.option("--top", type=click.IntRange(1), default=10, show_default=True, help="How many entities by degree.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True,
+              help="Output format of the tables.")
 @user_errors
 def stats(graph_path, top, fmt):
     """Counts per type and relation, and the best-connected entities."""
@@ -247,7 +251,8 @@ def validate(graph_path):
 @click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @graph_option
 @click.option("--errors", "show_errors", is_flag=True, help="Also list every miss and every spurious find.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True,
+              help="Output format of the score table.")
 @user_errors
 def evaluate_command(gold, graph_path, show_errors, fmt):
     """Precision, recall and F1 per type against a GOLD annotation (seeds.json schema)."""

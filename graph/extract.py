@@ -292,8 +292,10 @@ class Extractor:
                 start = match.start("name") if pattern is not self.unit_after else match.start("head")
                 if pattern is not self.unit_after:
                     start = text.index(inner, match.start("name"))
+                # A quoted name's surface form is the quoted words ("‘Leadership, Performance and Innovation’ working group").
+                form_end = start + len(inner) if pattern is self.unit_quoted else -1
                 spans.append(Span("organisation", start, match.end(), entity_key("organisation", name), name,
-                                  priority=3, unit=True))
+                                  priority=3, unit=True, form_end=form_end))
         return spans
 
     def _cut_tail(self, text: str, tail_start: int, end: int) -> int:

@@ -26,6 +26,8 @@ from .rdf import PREFIXES
 PREFIX_HEADER = " ".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items()) + "\n"
 UPDATE = re.compile(r"^\s*(?:(?:PREFIX\s+\S*:\s*<[^>]*>|BASE\s+<[^>]*>)\s*)*(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
                     re.IGNORECASE)
+# IRIs and strings first, so that a '#' inside them is not taken for a comment.
+_TOKENS_AND_COMMENTS = re.compile(r"<[^<>\s]*>|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|#[^\n]*")
 FILE_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
                 ".trig": ox.RdfFormat.TRIG, ".rdf": ox.RdfFormat.RDF_XML, ".xml": ox.RdfFormat.RDF_XML,
                 ".jsonld": ox.RdfFormat.JSON_LD, ".json": ox.RdfFormat.JSON_LD, ".n3": ox.RdfFormat.N3}
@@ -130,7 +132,10 @@ def run_query(store: ox.Store, query: str, *, update: bool = False, timeout: flo
         if is_update:
             store.update(text)
             return None
-        return store.query(text, use_default_graph_as_union=True)
+        result = store.query(text, use_default_graph_as_union=True)
+        # pyoxigraph results may only be read in the thread that made them: with a timeout the
+        # query runs in a worker, so the worker reads the whole answer.
+        return materialise(result) if timeout else result
 
     try:
         return _with_timeout(evaluate, timeout)
@@ -141,7 +146,52 @@ def run_query(store: ox.Store, query: str, *, update: bool = False, timeout: flo
 
 
 def _strip_comments(query: str) -> str:
-    return "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
+    return _TOKENS_AND_COMMENTS.sub(lambda m: " " if m.group(0).startswith("#") else m.group(0), query)
+
+
+class Solutions:
+    """A SELECT answer read into memory: the same interface as pyoxigraph's QuerySolutions."""
+
+    def __init__(self, variables, rows):
+        self.variables = variables
+        self.rows = rows
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+class Triples(list):
+    """A CONSTRUCT/DESCRIBE answer read into memory."""
+
+
+def materialise(result):
+    if isinstance(result, ox.QueryBoolean):
+        return bool(result)
+    if isinstance(result, ox.QueryTriples):
+        return Triples(result)
+    variables = list(result.variables)
+    names = [v.value for v in variables]
+    return Solutions(variables, [{n: solution[n] for n in names} for solution in result])
+
+
+def _solutions_json(result, out: IO[bytes]) -> None:
+    """SPARQL 1.1 Query Results JSON for an answer read into memory."""
+    names = [v.value for v in result.variables]
+
+    def binding(term):
+        if isinstance(term, ox.NamedNode):
+            return {"type": "uri", "value": term.value}
+        if isinstance(term, ox.BlankNode):
+            return {"type": "bnode", "value": term.value}
+        value = {"type": "literal", "value": term.value}
+        if term.language:
+            value["xml:lang"] = term.language
+        elif term.datatype and term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            value["datatype"] = term.datatype.value
+        return value
+
+    rows = [{n: binding(row[n]) for n in names if row[n] is not None} for row in result]
+    out.write(json.dumps({"head": {"vars": names}, "results": {"bindings": rows}}, ensure_ascii=False).encode())
 
 
 def _with_timeout(function, timeout: float | None):
@@ -188,18 +238,41 @@ def solution_rows(result) -> Iterator[list[str]]:
         yield [shorten(solution[v]) for v in variables]
 
 
+FORMATS_BY_KIND = {
+    "boolean": ("table", "csv", "tsv", "json"),
+    "solutions": ("table", "csv", "tsv", "json"),
+    "triples": ("turtle", "ntriples", "jsonld"),
+}
+
+
+def default_format(result, terminal: bool) -> str:
+    if isinstance(result, (ox.QueryTriples, Triples)):
+        return "turtle"
+    return "table" if terminal else "csv"
+
+
 def write_result(result, out: IO[bytes], fmt: str) -> int:
     """Write a query result in the chosen format; returns the number of rows (or triples) written."""
-    if isinstance(result, ox.QueryBoolean):
-        out.write((("true" if bool(result) else "false") + "\n").encode())
+    kind = "boolean" if isinstance(result, (ox.QueryBoolean, bool)) else \
+        "triples" if isinstance(result, (ox.QueryTriples, Triples)) else "solutions"
+    if fmt not in FORMATS_BY_KIND[kind]:
+        raise QueryError(f"--format {fmt} does not fit this query's answer; use one of {', '.join(FORMATS_BY_KIND[kind])}")
+    if kind == "boolean":
+        if fmt == "json":
+            out.write(json.dumps({"head": {}, "boolean": bool(result)}).encode() + b"\n")
+        else:
+            out.write((("true" if bool(result) else "false") + "\n").encode())
         return 1
-    if isinstance(result, ox.QueryTriples):
+    if kind == "triples":
         triples = sorted(result, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
         rdf_format = {"ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}.get(fmt, ox.RdfFormat.TURTLE)
         out.write(ox.serialize(triples, format=rdf_format, prefixes=PREFIXES if rdf_format == ox.RdfFormat.TURTLE else None) or b"")
         return len(triples)
     if fmt == "json":
-        result.serialize(out, ox.QueryResultsFormat.JSON)
+        if isinstance(result, Solutions):
+            _solutions_json(result, out)
+        else:
+            result.serialize(out, ox.QueryResultsFormat.JSON)
         out.write(b"\n")
         return -1
     variables = [v.value for v in result.variables]

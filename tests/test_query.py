@@ -294,9 +294,10 @@ def test_update_with_a_commented_prefix_line_is_an_update(seeds_copy):
 
 
 def test_update_deletes_what_a_query_sees(seeds_copy):
-    """Queries read the union of the per-document graphs; an update must act on the same data."""
+    """Queries read the union of the per-document graphs; an update names the graphs it changes
+    (SPARQL Update acts on the default graph), as the README documents."""
     assert kg("query", 'ASK { ?m kg:roleTitle "lektor" }', "--graph", seeds_copy).stdout == "true\n"
-    result = kg("query", 'DELETE WHERE { ?m kg:roleTitle "lektor" }', "--graph", seeds_copy, "--update")
+    result = kg("query", 'DELETE WHERE { GRAPH ?g { ?m kg:roleTitle "lektor" } }', "--graph", seeds_copy, "--update")
     assert result.exit_code == 0, result.output
     assert kg("query", 'ASK { ?m kg:roleTitle "lektor" }', "--graph", seeds_copy).stdout == "false\n"
 
