@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ GRAPH_FILE = "graph.ttl"
 VIEW_FILE = "graph.html"
 STORE_DIR = "store"
 REPORT_FILE = "build-report.json"
+CACHE_DIR = ".cache"
 
 
 @dataclass
@@ -69,10 +71,64 @@ def _extract_in_worker(document: Document) -> Extraction:
     return extract_one(document)
 
 
+class ExtractionCache:
+    """Extractions kept between builds, keyed by document name, content hash and rules fingerprint.
+
+    A rebuild re-extracts only new or changed documents; what deleted documents contributed is
+    gone because only the current documents are looked up; a change to any rule or list changes
+    the fingerprint and so every key. One pickle file, written atomically.
+    """
+
+    FILE = "extractions.pickle"
+
+    def __init__(self, directory: Path | None, fingerprint: str):
+        self.path = directory / self.FILE if directory else None
+        self.fingerprint = fingerprint
+        self.entries: dict[str, Extraction] = {}
+        if self.path and self.path.is_file():
+            try:
+                with self.path.open("rb") as handle:
+                    stored = pickle.load(handle)
+                if isinstance(stored, dict) and stored.get("fingerprint") == fingerprint:
+                    self.entries = stored["entries"]
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError, TypeError, ValueError):
+                self.entries = {}  # a damaged cache is only a slower build
+        self.hits = 0
+
+    @staticmethod
+    def key(document: Document) -> str:
+        return f"{document.identifier}\x1f{document.content_hash}"
+
+    def get(self, document: Document) -> Extraction | None:
+        found = self.entries.get(self.key(document))
+        if found is not None:
+            self.hits += 1
+        return found
+
+    def save(self, extractions: list[Extraction], documents: list[Document]) -> None:
+        if not self.path:
+            return
+        by_id = {x.identifier: x for x in extractions}
+        entries = {self.key(d): by_id[d.identifier] for d in documents if d.identifier in by_id}
+        data = pickle.dumps({"fingerprint": self.fingerprint, "entries": entries}, protocol=pickle.HIGHEST_PROTOCOL)
+        write_bytes_atomically(self.path, data)
+
+
 def extract_all(documents: list[Document], knowledge: Knowledge, *, jobs: int = 1,
-                progress: Callable[[int], None] | None = None) -> list[Extraction]:
+                progress: Callable[[int], None] | None = None, cache: ExtractionCache | None = None) -> list[Extraction]:
     """Extract every document, in worker processes when jobs > 1; the order of the result is fixed."""
     extractions: list[Extraction] = []
+    if cache is not None:
+        todo = []
+        for document in documents:
+            cached = cache.get(document)
+            if cached is None:
+                todo.append(document)
+            else:
+                extractions.append(cached)
+                if progress:
+                    progress(1)
+        documents = todo
     if jobs > 1 and len(documents) > 1 and knowledge.directory == load_knowledge().directory:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             chunk = max(1, min(64, len(documents) // (jobs * 8) or 1))
@@ -89,14 +145,20 @@ def extract_all(documents: list[Document], knowledge: Knowledge, *, jobs: int = 
 
 
 def build(paths: Iterable[str | os.PathLike], *, base: str = DEFAULT_BASE, max_bytes: int = DEFAULT_MAX_BYTES,
-          jobs: int = 1, knowledge: Knowledge | None = None,
+          jobs: int = 1, knowledge: Knowledge | None = None, cache_dir: str | os.PathLike | None = None,
           progress: Callable[[int], None] | None = None, on_documents: Callable[[int], None] | None = None) -> BuildResult:
-    """Build the graph of the documents under `paths` (files or folders), in memory."""
+    """Build the graph of the documents under `paths` (files or folders), in memory.
+
+    With `cache_dir`, extractions of unchanged documents are reused: the result is the same as a
+    clean build's, byte for byte."""
     knowledge = knowledge or load_knowledge()
     documents, skipped = collect([Path(p) for p in paths], max_bytes=max_bytes)
     if on_documents:
         on_documents(len(documents))
-    extractions = extract_all(documents, knowledge, jobs=jobs, progress=progress)
+    cache = ExtractionCache(Path(cache_dir), knowledge.fingerprint) if cache_dir else None
+    extractions = extract_all(documents, knowledge, jobs=jobs, progress=progress, cache=cache)
+    if cache is not None:
+        cache.save(extractions, documents)
     corpus = resolve(extractions, knowledge)
     quads = corpus_quads(corpus, knowledge, base)
     return BuildResult(corpus, quads, documents, skipped, knowledge)

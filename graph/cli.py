@@ -75,9 +75,10 @@ def cli():
 @click.option("--max-bytes", type=click.IntRange(1), default=None, help="Skip files larger than this (default 20 MB).")
 @click.option("--strict", is_flag=True, help="Exit with code 1 if any file was skipped.")
 @click.option("--no-view", is_flag=True, help="Do not write graph.html.")
+@click.option("--no-cache", is_flag=True, help="Re-extract every document (by default unchanged documents are reused from OUT/.cache).")
 @click.option("--query", "example_query", default=None, help="After the build, answer this query (inline, @file or shipped name).")
 @user_errors
-def build(paths, out_dir, base, jobs, max_bytes, strict, no_view, example_query):
+def build(paths, out_dir, base, jobs, max_bytes, strict, no_view, no_cache, example_query):
     """Build the graph of the documents in PATHS (files or folders; default: seeds/)."""
     from . import build as pipeline
     from .query import remember_build
@@ -90,6 +91,7 @@ def build(paths, out_dir, base, jobs, max_bytes, strict, no_view, example_query)
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
     bar = _progress_bar()
     result = pipeline.build(paths, base=base or DEFAULT_BASE, max_bytes=max_bytes or DEFAULT_MAX_BYTES, jobs=jobs,
+                            cache_dir=None if no_cache else out_dir / pipeline.CACHE_DIR,
                             progress=bar.advance, on_documents=bar.start)
     bar.stop()
     written = pipeline.write_outputs(result, out_dir, view=not no_view)
