@@ -342,7 +342,6 @@ class Extractor:
                 continue
             start = self._modifiers_start(text, token.start())
             name = text[start:end]
-            genitive = GENITIVE.match(text[end:])
             spans.append(self._prefer_curated(Span("organisation", start, end, entity_key("organisation", name), name, priority=1,
                                                    country=self._language_country(state.language), form_end=end), state))
         return spans

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
 
 from .knowledge import Knowledge, fold, name_key
+from .atomic import write_bytes_atomically  # noqa: F401  (the one way outputs are written)
 from .resolve import Corpus, Entity, Paper
 
 DEFAULT_BASE = "https://w3id.org/social-services-kg/"
@@ -274,24 +274,3 @@ def triples_in_order(quads: list[ox.Quad]) -> list[ox.Triple]:
 
 def turtle_bytes(quads: list[ox.Quad]) -> bytes:
     return ox.serialize(triples_in_order(quads), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-
-
-def write_bytes_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside the target, then rename: a reader never sees half a file."""
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(handle, 0o666 & ~umask)  # the mode any file the user writes gets, not mkstemp's 0600
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

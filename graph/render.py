@@ -14,7 +14,6 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 import unicodedata
 from importlib import resources
 from pathlib import Path
@@ -23,6 +22,8 @@ import jinja2
 import networkx as nx
 import numpy as np
 from markupsafe import Markup
+
+from .atomic import write_bytes_atomically
 
 TEMPLATES = Path(__file__).parent / "templates"
 VIS = resources.files("pyvis") / "templates" / "lib" / "vis-9.1.2"
@@ -71,7 +72,7 @@ def render_html(
     physics = drawn.number_of_nodes() <= physics_threshold
     data = _page_data(network, selected, drawn, physics, title)
     html = _page(data, title)
-    _write_atomically(Path(out_path), html)
+    write_bytes_atomically(Path(out_path), html.encode("utf-8"))
     return {
         "nodes": drawn.number_of_nodes(),
         "edges": drawn.number_of_edges(),
@@ -317,15 +318,3 @@ def _sha256(script: str) -> str:
     return base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write beside the target, then rename: a reader never sees half a page."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide the page from a web server
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
