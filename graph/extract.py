@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+import ahocorasick
+
 from .knowledge import Entry, Knowledge, fold, name_key
 from .records import Document, Extraction, Membership, Mention, OrganisationFact, PaperFact
 from .segment import Sentence, content_lines, sentences
@@ -85,6 +87,8 @@ class Extractor:
         tail = rf"(?:\s+(?:{connectors})\s+(?:the\s+)?{CAP}(?:\s+{CAP})*)*"
         self.english_org = re.compile(rf"(?<![^\W_])(?P<pre>{pre})(?P<head>{heads})(?![^\W_])(?P<tail>{tail})")
         self.compound_heads = sorted((fold(h) for h in org["compound_heads"]), key=len, reverse=True)
+        self.compound_head_set = set(self.compound_heads)
+        self.compound_head_lengths = sorted({len(h) for h in self.compound_heads}, reverse=True)
         separate = "|".join(map(re.escape, org["separate_heads"]))
         self.separate_org = re.compile(rf"(?<![^\W_])(?P<pre>(?:{CAP}\s+){{1,3}})(?P<head>{separate})(?![^\W_])")
         units = "|".join(sorted(map(re.escape, org["unit_heads"]), key=len, reverse=True))
@@ -97,6 +101,7 @@ class Extractor:
         self.honorific_forms = [h[0].upper() + h[1:] for h in self.honorific_forms]
         self.party_pattern = "|".join(sorted(map(re.escape, knowledge.party_tags), key=len, reverse=True)) or "S"
         self.tail_prepositions = set(org["head_tail_prepositions"])
+        self.context_patterns = self._context_patterns()
         self.tail_stop_words = set(org["head_tail_stop_words"])
         self.tail_heads = set(org["tail_heads"])
         self.english_heads = {fold(h) for h in org["english_heads"]}
@@ -117,7 +122,18 @@ class Extractor:
             self.relation_rules.append(compiled)
         self.parents = [dict(p, gap=re.compile(p["gap"])) for p in rules["relation"]["parents"]]
         titled = rules["relation"]["titled"]
-        self.title_anywhere = re.compile(rf"(?<![^\W\d_]){title}")
+        self.title_forms = ahocorasick.Automaton()
+        for form in knowledge.role_forms:
+            self.title_forms.add_word(form, form)
+        self.title_forms.make_automaton()
+        self.title_heads = {suffix for suffix, _ in knowledge.role_heads}
+        self.title_head_lengths = sorted({len(h) for h in self.title_heads}, reverse=True)
+        self.title_at_start = re.compile(rf"^\s*(?:,|\s{{2,}}|–|-)?\s*(?P<title>{title})", re.IGNORECASE)
+        self.title_line = re.compile(rf"^(?P<title>{title})", re.IGNORECASE)
+        self.title_cell = re.compile(rf"^(?P<title>{title})(?:\s*\((?P<office>[^()]+)\))?$", re.IGNORECASE)
+        phrases = sorted({p for p, _ in knowledge.qualifier_phrases}, key=len, reverse=True)
+        self.qualifier_phrase_of = dict(knowledge.qualifier_phrases)
+        self.qualifier_phrase = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, phrases)) + r")(?![^\W_])") if phrases else None
         self.person_gap_words = {fold(w) for w in titled["person_gap_words"]}
         prepositions = "|".join(sorted(map(re.escape, titled["org_prepositions"]), key=len, reverse=True))
         self.title_to_org = re.compile(rf"^\s*(?:,\s*|\(\s*|\s+(?:{prepositions})\s+(?:the\s+)?)$", re.IGNORECASE)
@@ -383,9 +399,9 @@ class Extractor:
         return position
 
     def _compound_head(self, folded: str) -> str | None:
-        for head in self.compound_heads:
-            if folded.endswith(head):
-                return head
+        for length in self.compound_head_lengths:
+            if len(folded) >= length and folded[-length:] in self.compound_head_set:
+                return folded[-length:]
         return None
 
     def _modifiers_start(self, text: str, start: int) -> int:
@@ -495,18 +511,20 @@ class Extractor:
         # unless it is a known acronym.
         return not (word.isupper() and len(word) > 1) or (allow_capitals and len(word) > 2 and not self._gazetteer(word, DocumentState("")))
 
-    def _persons_by_context(self, text: str, state: DocumentState) -> list[Span]:
-        """Names with a first name no lexicon holds, known by what stands around them: an honorific
-        before ("Dr Amira Haddad"), a title apposition or a party tag after ("Ayesha Karim, Chair")."""
-        spans = []
+    def _context_patterns(self) -> list[re.Pattern]:
         run = rf"(?P<name>{CAP}(?:[ ]{CAP}){{1,2}})"
         honorifics = "|".join(sorted((re.escape(h) for h in self.honorific_forms), key=len, reverse=True))
-        patterns = [
+        return [
             re.compile(rf"(?<![^\W\d_])(?:{honorifics})\.?\s+{run}(?![^\W\d_])"),
             re.compile(rf"(?<![^\W\d_.]){run},\s*(?:{self.k.title_regex})"),
             re.compile(rf"(?<![^\W\d_.]){run}\s+\((?:{self.party_pattern})\)"),
         ]
-        for pattern in patterns:
+
+    def _persons_by_context(self, text: str, state: DocumentState) -> list[Span]:
+        """Names with a first name no lexicon holds, known by what stands around them: an honorific
+        before ("Dr Amira Haddad"), a title apposition or a party tag after ("Ayesha Karim, Chair")."""
+        spans = []
+        for pattern in self.context_patterns:
             for match in pattern.finditer(text):
                 words = match.group("name").split()
                 if not all(self._is_name_word(w) for w in words) or any(w in self.not_name for w in words):
@@ -653,11 +671,31 @@ class Extractor:
             qualifier = self.k.qualifier_words.get(word) or self.k.qualifier_words.get(word.rstrip("."))
             if qualifier:
                 found.add(qualifier)
-        folded = fold(sentence)
-        for phrase, qualifier in self.k.qualifier_phrases:
-            if re.search(rf"(?<![^\W_]){re.escape(phrase)}(?![^\W_])", folded):
-                found.add(qualifier)
+        if self.qualifier_phrase is not None:
+            for match in self.qualifier_phrase.finditer(fold(sentence)):
+                found.add(self.qualifier_phrase_of[match.group(0)])
         return tuple(sorted(found))
+
+    def find_titles(self, text: str) -> list[tuple[int, int]]:
+        """Every role title in the text (listed forms, and compounds ending in a title head),
+        leftmost-longest and not overlapping: an automaton and a word scan, not one huge regex."""
+        folded = same_length_fold(text)
+        found = []
+        for last, form in self.title_forms.iter(folded):
+            start, end = last - len(form) + 1, last + 1
+            if (start == 0 or not folded[start - 1].isalnum()) and (end == len(folded) or not folded[end].isalnum()):
+                found.append((start, end))
+        for token in re.finditer(r"[^\W\d_]+", folded):
+            word = token.group(0)
+            if any(len(word) >= n and word[-n:] in self.title_heads for n in self.title_head_lengths):
+                start = token.start()
+                conjunct = re.search(r"[^\W\d_]+-\s+(?:og|och|and|&|eller)\s+$", folded[:start])
+                found.append((conjunct.start() if conjunct else start, token.end()))
+        chosen: list[tuple[int, int]] = []
+        for start, end in sorted(found, key=lambda span: (span[0], -(span[1] - span[0]))):
+            if not chosen or start >= chosen[-1][1]:
+                chosen.append((start, end))
+        return chosen
 
     def read_relations(self, sentence: Sentence, spans: list[Span], state: DocumentState, extraction: Extraction) -> None:
         text = sentence.text
@@ -728,8 +766,7 @@ class Extractor:
         org_types = {"organisation", "municipality"}
         covered = [(s.start, s.end) for s in spans]
         known = {(m.person, m.organisation, m.title) for m in extraction.memberships if m.sentence == text}
-        for match in self.title_anywhere.finditer(text):
-            start, end = match.start(), match.end()
+        for start, end in self.find_titles(text):
             if any(a <= start < b for a, b in covered):
                 continue
             department = self.department.match(text[end:]) or self.lower_department.match(text[end:])
@@ -798,7 +835,7 @@ class Extractor:
             tag = re.match(party, text[person.end:])
             rest_start = person.end + (tag.end() if tag else 0)
             after = text[rest_start:]
-            title_match = re.match(rf"^\s*(?:,|\s{{2,}}|–|-)?\s*(?P<title>{self.k.title_regex})", after, re.IGNORECASE)
+            title_match = self.title_at_start.match(after)
             title = role = None
             organisation = None
             if title_match:
@@ -808,7 +845,7 @@ class Extractor:
                     organisation = later[0]
             elif len(people) == 1 and not bodies and index + 1 < len(found) and not text[person.end:].strip(" ,"):
                 following, following_spans = found[index + 1]
-                contact = re.match(rf"^(?P<title>{self.k.title_regex})", following.text, re.IGNORECASE)
+                contact = self.title_line.match(following.text)
                 if contact and following.line_index == sentence.line_index + 1:
                     title, role = self._title(contact.group("title"))
                     organisation = next((s for s in following_spans if s.type in org_types), None)
@@ -848,7 +885,7 @@ class Extractor:
         rest = [text[a:b] for i, (a, b) in enumerate(cells) if i not in (person_cell, cell_of(place))]
         title = role = office = None
         for cell in rest:
-            match = re.match(rf"^(?P<title>{self.k.title_regex})(?:\s*\((?P<office>[^()]+)\))?$", cell.strip(), re.IGNORECASE)
+            match = self.title_cell.match(cell.strip())
             if match:
                 title, role = self._title(match.group("title"))
                 office = match.group("office")
@@ -892,7 +929,9 @@ class Extractor:
         for span in reversed(before):
             if span.type == "person":
                 gap = text[span.end:title_start]
-                words = re.findall(r"[^\W\d_]+", self.title_anywhere.sub(" ", gap))
+                titles = self.find_titles(gap)
+                bare = "".join(" " if any(a <= i < b for a, b in titles) else c for i, c in enumerate(gap))
+                words = re.findall(r"[^\W\d_]+", bare)
                 if all(fold(w) in self.person_gap_words for w in words) and not re.search(r"[.;:!?]", gap):
                     return span.key
                 # "Graham Pell, who retires in August after eleven years as the borough's director"

@@ -882,15 +882,17 @@ def parse_args(argv: list[str] | None = None):
     parser = argparse.ArgumentParser(prog="python -m tests.bench.run", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default=None, help="comma-separated corpus sizes (default 1000,10000,50000)")
-    parser.add_argument("--quick", action="store_true", help="sizes 200,1000: a fast smoke run")
+    parser.add_argument("--quick", action="store_true", help="sizes 200,1000 and shorter query timeouts: a smoke run")
     parser.add_argument("--jobs", "-j", type=int, default=2, help="extraction worker processes (default 2)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--work", default="/tmp/kg-bench", help="cache of corpora and outputs (default /tmp/kg-bench)")
     parser.add_argument("--json", dest="json_path", default=None, help="write every figure to this JSON file")
     parser.add_argument("--runs", type=int, default=5, help="runs per query; the median is reported (default 5)")
     parser.add_argument("--size-timeout", type=float, default=900, help="stop a size after this many seconds (default 900)")
-    parser.add_argument("--query-timeout", type=float, default=600, help="seconds per oxigraph query process")
-    parser.add_argument("--rdflib-query-timeout", type=float, default=300, help="seconds per rdflib query (default 300)")
+    parser.add_argument("--query-timeout", type=float, default=None,
+                        help="seconds per oxigraph query process (default 600; 120 with --quick)")
+    parser.add_argument("--rdflib-query-timeout", type=float, default=None,
+                        help="seconds per rdflib query (default 300; 60 with --quick)")
     parser.add_argument("--rdflib-max-triples", type=int, default=5_000_000,
                         help="skip rdflib above this many triples (default 5,000,000)")
     parser.add_argument("--no-rdflib", action="store_true", help="skip the rdflib comparison")
@@ -902,6 +904,10 @@ def parse_args(argv: list[str] | None = None):
     parser.add_argument("--profile-top", type=int, default=25)
     parser.add_argument("--worker", nargs=2, metavar=("KIND", "SPEC"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.query_timeout is None:
+        args.query_timeout = 120 if args.quick else 600
+    if args.rdflib_query_timeout is None:
+        args.rdflib_query_timeout = 60 if args.quick else 300
     if args.quick:
         args.sizes = QUICK_SIZES
     elif args.sizes is None:
