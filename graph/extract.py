@@ -1070,8 +1070,11 @@ class Extractor:
         for sentence in sentences(document.text, self.k):
             spans = self.names(sentence.text, state)
             found.append((sentence, spans))
-        # A second pass sees the acronyms the whole document defined.
-        found = [(sentence, self.names(sentence.text, state)) for sentence, _ in found]
+        # A second pass sees the acronyms the whole document defined and the surnames of the persons
+        # it named, in the sentences where one of them occurs.
+        later = set(state.acronyms) | {w for name in state.persons.values() for w in name.split()[1:]}
+        found = [(sentence, self.names(sentence.text, state) if later & set(WORD.findall(sentence.text)) else spans)
+                 for sentence, spans in found]
         state.context = self._context_municipality(found, title)
         blocks = self._blocks(found)
         mentions: dict[tuple[str, str], Mention] = {}
