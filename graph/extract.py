@@ -829,6 +829,8 @@ class Extractor:
                 continue
             if people and (people[0].key, text) not in known and self._table_row(sentence, spans, block, state, extraction, known):
                 continue
+            if people and people[0].start <= 4 and self._row_with_affiliation(sentence, spans, people[0], block, state, extraction, known):
+                continue
             if not people or people[0].start > 4 or (people[0].key, text) in known:
                 continue
             person = people[0]
@@ -863,6 +865,32 @@ class Extractor:
                 person=person.key, organisation=organisation.key, organisation_type=organisation.type, title=title, role=role,
                 sentence=text, qualifiers=self._qualifiers(text[:text.find(title)] if title else "", text),
                 sectors=tuple(sorted({s for s, _, _ in self.sectors_in(title, state.language)})) if title else ()))
+
+    def _row_with_affiliation(self, sentence: Sentence, spans: list[Span], person: Span, block: Span | None,
+                              state: DocumentState, extraction: Extraction, known: set) -> bool:
+        """A list row "Name (Org, Country), president": the employer in parentheses, the office at the
+        body the list belongs to (the heading's, else the document's)."""
+        text = sentence.text
+        match = re.match(r"\s*\((?P<inside>[^()]{2,120})\)\s*,\s*(?P<title>.+?)\s*[.;]?$", text[person.end:])
+        if not match or not sentence.line_item:
+            return False
+        title_match = self.title_line.match(match.group("title"))
+        if not title_match or title_match.end() < len(match.group("title").strip()) - 1:
+            return False
+        inside_start = person.end + match.start("inside")
+        employer = next((s for s in spans if s.type in {"organisation", "municipality"}
+                         and inside_start <= s.start < person.end + match.end("inside")), None)
+        title, role = self._title(title_match.group("title"))
+        body = block or state.context
+        known.add((person.key, text))
+        if employer is not None:
+            extraction.memberships.append(Membership(person.key, employer.key, employer.type,
+                                                     None if body is not None and self._is_office(role) else title,
+                                                     None if body is not None and self._is_office(role) else role, text))
+        if body is not None and self._is_office(role) and (employer is None or body.key != employer.key):
+            extraction.memberships.append(Membership(person.key, body.key, body.type, title, role, text,
+                                                     self._qualifiers("", text)))
+        return employer is not None or body is not None
 
     def _table_row(self, sentence: Sentence, spans: list[Span], block: Span | None, state: DocumentState,
                    extraction: Extraction, known: set) -> bool:

@@ -73,6 +73,8 @@ UTF8_BOM_DA = """Ny leder af familieområdet
 
 Mette Holm, direktør, Socialt Udviklingscenter, tiltræder den 1. marts og skal lede arbejdet med
 udsatte børn og familier.
+
+Bente Krogh, udsatteområdechef i Aarhus Kommune, bød velkommen.
 """
 
 HOSTILE_HTML = f"""<!DOCTYPE html>
@@ -111,7 +113,7 @@ UNICODE_TEXT = (
 )
 
 QUOTES_TITLE = 'Report: The "Triple """ Quote" review \\ of <Care> & \'Trust\' \\"'
-QUOTES_ESCAPES = "Laura Quinn wrote \\u0022 and \\U00000022 and \\t and ''' and a backslash at the end \\"
+QUOTES_ESCAPES = "Nina Storm wrote \\u0022 and \\U00000022 and \\t and ''' and a backslash at the end \\"
 QUOTES_TEXT = (
     QUOTES_TITLE + "\n\n"
     "The '<Back\\slash> & `tick` {x}' working group met in the town hall.\n"
@@ -256,7 +258,7 @@ def write_hostile_corpus(folder: str | os.PathLike, *, reverse: bool = False,
         "documents": sorted(documents),
         "persons": ["Marjorie Whitfield", "Ingrid Fjeldsø", "Anna Berg", "Søren Kjærgaard", "Åsa Lindström",
                     "Henrik Dahl", "Mette Holm", "Thomas Reed", "José Martínez", "Laura Quinn", "Peter Lund",
-                    "Ruth Olsen", "Oliver Grant"],
+                    "Ruth Olsen", "Oliver Grant", "Bente Krogh", "Nina Storm"],
         "organisations": ["Northbridge Institute for Social Welfare", "Socialt Udviklingscenter",
                           "Westfield Institute for Child Welfare", "Harbourside Centre for Family Services",
                           "Southport Institute for Social Care", "Eastgate Institute for Social Care",
@@ -264,7 +266,7 @@ def write_hostile_corpus(folder: str | os.PathLike, *, reverse: bool = False,
                           "Longfield Institute for Social Care",
                           f"{IMG_PAYLOAD} working group", "<Back\\slash> & `tick` {x} working group",
                           "#1 <Team> {Øst} |Nord| ^50% `tick` working group", "Alpha#1 Forum%20 Social{x}"],
-        "municipalities": ["Malmö stad"],
+        "municipalities": ["Malmö stad", "Aarhus Kommune"],
         "memberships": [
             ("Marjorie Whitfield", "Northbridge Institute for Social Welfare"),
             ("Ingrid Fjeldsø", "Socialt Udviklingscenter"),
@@ -279,7 +281,10 @@ def write_hostile_corpus(folder: str | os.PathLike, *, reverse: bool = False,
             ("Peter Lund", "Ringsted Institute for Social Work"),
             ("Ruth Olsen", "Northgate Institute for Social Care"),
             ("Oliver Grant", "Longfield Institute for Social Care"),
+            ("Bente Krogh", "Aarhus Kommune"),
         ],
+        # A role title no list holds, with letters outside ASCII: its concept IRI is minted from it.
+        "unlisted_titles": ["udsatteområdechef"],
         "absent": ["Scripted Person", "Script Institute", "Styled Person", "Style Institute", "Hidden Person",
                    "Hidden Institute", "Noscript Person", "Noscript Institute", "Svg Person", "Vector Institute",
                    "evil.example"],
