@@ -130,7 +130,7 @@ class Extractor:
         self.title_head_lengths = sorted({len(h) for h in self.title_heads}, reverse=True)
         self.title_at_start = re.compile(rf"^\s*(?:,|\s{{2,}}|–|-)?\s*(?P<title>{title})", re.IGNORECASE)
         self.title_line = re.compile(rf"^(?P<title>{title})", re.IGNORECASE)
-        self.title_cell = re.compile(rf"^(?P<title>{title})(?:\s*\((?P<office>[^()]+)\))?$", re.IGNORECASE)
+        self.title_cell = re.compile(rf"^(?P<title>{title}(?:\s+(?:for|of|för|af)\s+[^()]+?)?)(?:\s*\((?P<office>[^()]+)\))?$", re.IGNORECASE)
         phrases = sorted({p for p, _ in knowledge.qualifier_phrases}, key=len, reverse=True)
         self.qualifier_phrase_of = dict(knowledge.qualifier_phrases)
         self.qualifier_phrase = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, phrases)) + r")(?![^\W_])") if phrases else None
@@ -763,6 +763,8 @@ class Extractor:
         (or before it, in the genitive). Finds "X Kommunes kommunaldirektør, Name", "Name, som ny
         direktør for Social og Sundhed i X Kommune", "Name, Chair, Org, and Director of Y, Org2"."""
         text = sentence.text
+        if re.search(r"\S {2,}\S", text.lstrip(" •-–*·")) and any(s.type == "person" for s in spans):
+            return  # a table row flattened to a line: its cells are read by line_relations
         org_types = {"organisation", "municipality"}
         covered = [(s.start, s.end) for s in spans]
         known = {(m.person, m.organisation, m.title) for m in extraction.memberships if m.sentence == text}
@@ -793,6 +795,11 @@ class Extractor:
                 org_after = organisation in after
                 rest = [s for s in after if s.start >= organisation.end] if org_after else after
                 between = text[(organisation.end if org_after else end):rest[0].start] if rest else ""
+                department_between = self.department.match(between) if not org_after else None
+                if department_between and not between[department_between.end():].strip(" ,"):
+                    # "Regionens direktør for Social og Psykiatri Helle Skovbo": the department belongs to the title
+                    title, role = self._title(text[start:end + department_between.end()])
+                    between = ""
                 if rest and rest[0].type == "person" and all(fold(w) in self.person_gap_words for w in re.findall(r"[^\W\d_]+", between)) \
                         and not re.search(r"[.;!?]", between):
                     person = rest[0].key
