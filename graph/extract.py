@@ -6,6 +6,7 @@ two names of one sentence, with the gap patterns of ontology/rules/extraction.to
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field, replace
 
@@ -84,7 +85,7 @@ class Extractor:
         heads = "|".join(sorted(map(re.escape, org["english_heads"]), key=len, reverse=True))
         connectors = "|".join(map(re.escape, org["english_tail_connectors"]))
         pre = rf"(?:(?:{CAP}|[A-Z]{{2,8}})(?:\s+(?:and|&))?\s+){{0,5}}"
-        tail = rf"(?:\s+(?:{connectors})\s+(?:the\s+)?{CAP}(?:\s+{CAP})*)*"
+        tail = rf"(?:\s+(?:{connectors})\s+(?:the\s+)?{CAP}(?:\s+{CAP}){{0,6}}){{0,4}}"
         self.english_org = re.compile(rf"(?<![^\W_])(?P<pre>{pre})(?P<head>{heads})(?![^\W_])(?P<tail>{tail})")
         self.compound_heads = sorted((fold(h) for h in org["compound_heads"]), key=len, reverse=True)
         self.compound_head_set = set(self.compound_heads)
@@ -92,7 +93,9 @@ class Extractor:
         separate = "|".join(map(re.escape, org["separate_heads"]))
         self.separate_org = re.compile(rf"(?<![^\W_])(?P<pre>(?:{CAP}\s+){{1,3}})(?P<head>{separate})(?![^\W_])")
         units = "|".join(sorted(map(re.escape, org["unit_heads"]), key=len, reverse=True))
-        run = rf"{CAP}(?:(?:,\s*|\s+)(?:(?:and|og|och|&)\s+)?{CAP})*"
+        # Bounded repetition: a long line of capitalised words must not make the match quadratic.
+        run = rf"{CAP}(?:(?:,\s*|\s+)(?:(?:and|og|och|&)\s+)?{CAP}){{0,8}}"
+        self.unit_words = list(org["unit_heads"])
         self.unit_before = re.compile(rf"(?P<name>{run})\s+(?P<head>{units})(?![^\W_])")
         self.unit_after = re.compile(rf"(?P<head>{units})\s+on\s+(?P<name>{run})")
         self.unit_quoted = re.compile(rf"[‘“\"'](?P<name>[^’”\"'\n]{{3,80}})[’”\"']\s+(?P<head>{units})(?![^\W_])")
@@ -296,7 +299,8 @@ class Extractor:
             name = text[start:match.end()]
             spans.append(self._prefer_curated(Span("organisation", start, match.end(), entity_key("organisation", name), name,
                                                    priority=1, country=self._language_country(state.language)), state))
-        for pattern in (self.unit_quoted, self.unit_before, self.unit_after):
+        has_unit = any(head in text for head in self.unit_words)
+        for pattern in (self.unit_quoted, self.unit_before, self.unit_after) if has_unit else ():
             for match in pattern.finditer(text):
                 inner = match.group("name").strip(" ,")
                 first = inner.split()[0] if inner.split() else ""
@@ -571,11 +575,17 @@ class Extractor:
     @staticmethod
     def _settle(spans: list[Span]) -> list[Span]:
         """Keep non-overlapping spans: the longer name wins, then the more trusted rule."""
+        starts: list[int] = []  # the chosen spans, kept sorted by start: overlap is a bisect away
         chosen: list[Span] = []
         for span in sorted(spans, key=lambda s: (-s.length, -s.priority, s.start, s.type, s.key)):
-            if all(span.end <= c.start or span.start >= c.end for c in chosen):
-                chosen.append(span)
-        return sorted(chosen, key=lambda s: s.start)
+            index = bisect.bisect_left(starts, span.start)
+            if index < len(chosen) and chosen[index].start < span.end:
+                continue
+            if index > 0 and chosen[index - 1].end > span.start:
+                continue
+            starts.insert(index, span.start)
+            chosen.insert(index, span)
+        return chosen
 
     def _places(self, text: str, spans: list[Span]) -> list[Span]:
         """A capitalised place just before a country ("of Tampere, Finland") is a municipality there."""

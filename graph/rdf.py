@@ -79,10 +79,13 @@ class IRIs:
         return ox.NamedNode(f"{self.base}id/{type_}/{local}")
 
     def document(self, identifier: str) -> ox.NamedNode:
-        return ox.NamedNode(f"{self.base}id/document/{quote(identifier, safe='-._~')}")
+        # A file name that is not UTF-8 arrives with surrogate escapes: encode its bytes as they are.
+        raw = identifier.encode("utf-8", "surrogateescape")
+        return ox.NamedNode(f"{self.base}id/document/{quote(raw, safe='-._~')}")
 
     def role(self, role_id: str) -> ox.NamedNode:
-        return ox.NamedNode(f"{self.base}id/role/{quote(role_id, safe='-')}")
+        """A listed role's id, or the slug of a title no list holds (already percent-encoded)."""
+        return ox.NamedNode(f"{self.base}id/role/{quote(role_id, safe='-%')}")
 
     def node(self, kind: str, *parts: str) -> ox.NamedNode:
         return ox.NamedNode(f"{self.base}id/{kind}/{digest(*parts)}")
@@ -90,6 +93,7 @@ class IRIs:
 
 def literal(value: str, language: str | None = None) -> ox.Literal:
     clean = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", value)
+    clean = clean.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # file names that are not UTF-8
     return ox.Literal(clean, language=language) if language else ox.Literal(clean)
 
 

@@ -18,11 +18,12 @@ class ValidationReport:
 
 
 def to_rdflib(store: ox.Store) -> rdflib.Graph:
-    """The union of the store's graphs as an rdflib Graph (through N-Triples: fast and lossless)."""
+    """The union of the store's graphs as an rdflib Graph. Through Turtle: rdflib's N-Triples parser
+    is quadratic in a literal's length, its Turtle parser is not."""
     data = ox.serialize(triples_in_order(list(store.quads_for_pattern(None, None, None, None))),
-                        format=ox.RdfFormat.N_TRIPLES)
+                        format=ox.RdfFormat.TURTLE)
     graph = rdflib.Graph()
-    graph.parse(data=data or b"", format="nt")
+    graph.parse(data=data or b"", format="turtle")
     return graph
 
 
