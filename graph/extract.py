@@ -61,6 +61,7 @@ class DocumentState:
     acronyms: dict[str, Span] = field(default_factory=dict)
     context: Span | None = None  # the municipality the document is about, for titles named without one
     block: Span | None = None  # the body a heading names ("Socialnämnden"), for the list under it
+    body: Span | None = None  # the organisation the document talks most about, for offices named without one
     persons: dict[str, str] = field(default_factory=dict)  # key -> full name
 
 
@@ -494,7 +495,7 @@ class Extractor:
         return spans
 
     def _is_first_name(self, word: str) -> bool:
-        if not word[0].isupper() or word in self.not_name or fold(word) in self.months:
+        if not word[0].isupper() or word in self.not_name:
             return False
         folded = fold(word)
         if folded in self.k.first_names:
@@ -797,7 +798,8 @@ class Extractor:
                 if where:
                     organisation = where[-1]  # "joins from Kirklees Council, where she has been Service Director"
             if organisation is None:
-                organisation = state.block if state.block is not None and self._is_office(role) else state.context
+                office_body = state.block or state.body
+                organisation = office_body if office_body is not None and self._is_office(role) else state.context
             if organisation is None:
                 continue
             person = self._person_before(text, before, start)
@@ -898,7 +900,7 @@ class Extractor:
         employer = next((s for s in spans if s.type in {"organisation", "municipality"}
                          and inside_start <= s.start < person.end + match.end("inside")), None)
         title, role = self._title(title_match.group("title"))
-        body = block or state.context
+        body = block or state.context or state.body
         known.add((person.key, text))
         if employer is not None:
             extraction.memberships.append(Membership(person.key, employer.key, employer.type,
@@ -1121,6 +1123,7 @@ class Extractor:
         found = [(sentence, self.names(sentence.text, state) if later & set(WORD.findall(sentence.text)) else spans)
                  for sentence, spans in found]
         state.context = self._context_municipality(found, title)
+        state.body = self._main_organisation(found)
         blocks = self._blocks(found)
         mentions: dict[tuple[str, str], Mention] = {}
         last_person: str | None = None
@@ -1167,6 +1170,21 @@ class Extractor:
             named = {span.key: span for sentence, spans in head for span in spans if span.type == kind}
             if len(named) == 1:
                 return next(iter(named.values()))
+        return None
+
+    @staticmethod
+    def _main_organisation(found: list[tuple[Sentence, list[Span]]]) -> Span | None:
+        """The organisation named at least three times and more often than any other."""
+        counts: dict[str, int] = {}
+        first: dict[str, Span] = {}
+        for _, spans in found:
+            for span in spans:
+                if span.type == "organisation":
+                    counts[span.key] = counts.get(span.key, 0) + 1
+                    first.setdefault(span.key, span)
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        if ranked and ranked[0][1] >= 3 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
+            return first[ranked[0][0]]
         return None
 
     @staticmethod
