@@ -834,11 +834,22 @@ class Extractor:
         blocks = self._blocks(found)
         known = {(m.person, m.sentence) for m in extraction.memberships}
         party = rf"\s*\((?:{self.party_pattern})\)"
+        board_words = "|".join(map(re.escape, self.k.rules["relation"]["lists"]["board_words"]))
+        board_heading = re.compile(rf"(?<![^\W_])(?:{board_words})(?![^\W_])[^:]*:\s*$", re.IGNORECASE)
+        members_of: Span | None = None
         for index, (sentence, spans) in enumerate(found):
             text = sentence.text
             block = blocks[index]
             people = [s for s in spans if s.type == "person"]
             bodies = [s for s in spans if s.type in org_types]
+            if not sentence.line_item:
+                members_of = None
+                if board_heading.search(text) and not people:
+                    members_of = next((s for s in bodies if s.type == "organisation"), None) or block or state.body
+            elif members_of is not None:
+                for person in people:
+                    if not any(m.person == person.key and m.organisation == members_of.key for m in extraction.memberships):
+                        extraction.memberships.append(Membership(person.key, members_of.key, members_of.type, None, None, text))
             if block is not None and len(people) > 1:
                 # "Councillors Bilal Anwar (Lab), Christine Mottram (C) and ...": members of the body.
                 for person in people:
@@ -890,7 +901,8 @@ class Extractor:
         """A list row "Name (Org, Country), president": the employer in parentheses, the office at the
         body the list belongs to (the heading's, else the document's)."""
         text = sentence.text
-        match = re.match(r"\s*\((?P<inside>[^()]{2,120})\)\s*,\s*(?P<title>.+?)\s*[.;]?$", text[person.end:])
+        match = re.match(r"\s*\((?P<inside>[^()]{2,120})\)\s*,\s*(?P<title>.+?)\s*[.;]?$", text[person.end:]) or \
+            re.match(r"\s*,\s*(?P<title>[^(),]+?)\s*\((?P<inside>[^()]{2,120})\)\s*[.;]?$", text[person.end:])
         if not match or not sentence.line_item:
             return False
         title_match = self.title_line.match(match.group("title"))
