@@ -142,6 +142,8 @@ class Extractor:
         prepositions = "|".join(sorted(map(re.escape, titled["org_prepositions"]), key=len, reverse=True))
         self.title_to_org = re.compile(rf"^\s*(?:,\s*|\(\s*|\s+(?:{prepositions})\s+(?:the\s+)?)$", re.IGNORECASE)
         self.pronouns = set(titled["pronouns"])
+        self.address_titles = {fold(t) for t in titled["address_titles"]}
+        self.media_heads = tuple(fold(h) for h in titled["media_heads"])
         connectors = "|".join(map(re.escape, titled["department_connectors"]))
         self.department = re.compile(rf"^\s+(?:{connectors})\s+(?:{CAP}|[a-zæøåäö]+-)(?:\s+(?:(?:{connectors})\s+)?(?:{CAP}|[a-zæøåäö]+-))*")
         self.lower_department = re.compile(r"^\s+(?:for|för|of)\s+(?:[a-zæøåäöé]+(?:-[a-zæøåäöé]+)*)(?:\s+(?:og|och|and)\s+[a-zæøåäöé]+)?(?=\s*(?:[,.;:()]|$))")
@@ -803,6 +805,8 @@ class Extractor:
             if organisation is None:
                 continue
             person = self._person_before(text, before, start)
+            if person is None and fold(title or "") in self.address_titles:
+                continue  # "Councillor Janet Hargreaves": a form of address, not the post
             if person is None:
                 org_after = organisation in after
                 rest = [s for s in after if s.start >= organisation.end] if org_after else after
@@ -968,7 +972,7 @@ class Extractor:
             bodies = [s for s in spans if s.type in org_types]
             if bodies and not any(s.type == "person" for s in spans) and len(words) <= 10 \
                     and not sentence.text.rstrip().endswith((".", ":")) and sentence.text[bodies[-1].start:bodies[-1].end] != sentence.text[:0] \
-                    and bodies[-1].type == "organisation":
+                    and bodies[-1].type == "organisation" and not self.is_media(bodies[-1]):
                 current = bodies[-1]
             blocks.append(current)
         return blocks
@@ -1172,26 +1176,27 @@ class Extractor:
         extraction.mentions = sorted(mentions.values(), key=lambda m: (m.start, m.type, m.key, m.surface))
         return extraction
 
-    @staticmethod
-    def _context_municipality(found: list[tuple[Sentence, list[Span]]], title: str) -> Span | None:
+    def is_media(self, span: Span) -> bool:
+        return span.type == "organisation" and fold(span.name.split()[-1] if span.name.split() else "").endswith(self.media_heads)
+
+    def _context_municipality(self, found: list[tuple[Sentence, list[Span]]], title: str) -> Span | None:
         """The body a document is about, for titles written without one ("direktøren", "the council"):
         the municipality (else the organisation) its headline or its first line names, when only one."""
         org_types = ("municipality", "organisation")
         head = [(sentence, spans) for sentence, spans in found if sentence.line_index == 0 or sentence.text in title]
         for kind in org_types:
-            named = {span.key: span for sentence, spans in head for span in spans if span.type == kind}
+            named = {span.key: span for sentence, spans in head for span in spans if span.type == kind and not self.is_media(span)}
             if len(named) == 1:
                 return next(iter(named.values()))
         return None
 
-    @staticmethod
-    def _main_organisation(found: list[tuple[Sentence, list[Span]]]) -> Span | None:
+    def _main_organisation(self, found: list[tuple[Sentence, list[Span]]]) -> Span | None:
         """The organisation named at least three times and more often than any other."""
         counts: dict[str, int] = {}
         first: dict[str, Span] = {}
         for _, spans in found:
             for span in spans:
-                if span.type == "organisation":
+                if span.type == "organisation" and not self.is_media(span):
                     counts[span.key] = counts.get(span.key, 0) + 1
                     first.setdefault(span.key, span)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
