@@ -7,6 +7,7 @@ standard type of the graph contract and the project's class, so queries need no 
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from urllib.parse import quote
@@ -36,6 +37,7 @@ PREFIXES = {
 }
 
 
+@functools.lru_cache(maxsize=None)
 def term(curie: str) -> ox.NamedNode:
     prefix, local = curie.split(":", 1)
     return ox.NamedNode(PREFIXES[prefix] + local)
@@ -70,8 +72,9 @@ class IRIs:
 
     def __init__(self, base: str = DEFAULT_BASE):
         self.base = base if base.endswith(("/", "#")) else base + "/"
+        self.entity = functools.lru_cache(maxsize=None)(self._entity)  # an entity's IRI is minted once per build
 
-    def entity(self, key: str) -> ox.NamedNode:
+    def _entity(self, key: str) -> ox.NamedNode:
         type_, rest = key.split(":", 1)
         if type_ == "sector":
             return ox.NamedNode(f"{KG}sector-{rest}")
@@ -159,7 +162,7 @@ def _role_quads(iris: IRIs, knowledge: Knowledge, concepts: dict[str, set]) -> l
     if seen:
         quads.append(ox.Quad(term("kg:roles"), RDF_TYPE, term("skos:ConceptScheme")))
         quads.append(ox.Quad(term("kg:roles"), term("skos:prefLabel"), literal("Roles held in public social services", "en")))
-    return quads
+    return list(dict.fromkeys(quads))  # a written title may also be a listed form
 
 
 def _entity_quads(iris: IRIs, entity: Entity, knowledge: Knowledge) -> list[ox.Quad]:
@@ -233,9 +236,11 @@ def corpus_quads(corpus: Corpus, knowledge: Knowledge, base: str = DEFAULT_BASE)
                 continue
             first_sentence.setdefault(mention.key, mention.sentence)
             forms.setdefault(mention.key, set()).add(mention.surface)
-        for key in sorted(first_sentence):
+        mentioned = sorted(first_sentence)
+        for key in mentioned:  # the document's own triples stay together, so the Turtle groups them
+            add(doc, term("schema:mentions"), iris.entity(key))
+        for key in mentioned:
             entity = iris.entity(key)
-            add(doc, term("schema:mentions"), entity)
             node = iris.node("mention", extraction.identifier, key)
             add(node, RDF_TYPE, term("kg:Mention"))
             add(node, term("kg:mentionOf"), entity)
@@ -244,11 +249,15 @@ def corpus_quads(corpus: Corpus, knowledge: Knowledge, base: str = DEFAULT_BASE)
             for form in sorted(forms[key]):
                 if form:
                     add(node, term("kg:surfaceForm"), literal(form))
+        seen: set[str] = set()
         for membership in extraction.memberships:
             if membership.person not in corpus.entities or membership.organisation not in corpus.entities:
                 continue
             node = iris.node("membership", extraction.identifier, membership.person, membership.organisation,
                              membership.title or "")
+            if node.value in seen:
+                continue  # the same post stated twice in one document is one membership
+            seen.add(node.value)
             add(node, RDF_TYPE, term("org:Membership"))
             add(node, term("org:member"), iris.entity(membership.person))
             add(node, term("org:organization"), iris.entity(membership.organisation))
@@ -263,7 +272,9 @@ def corpus_quads(corpus: Corpus, knowledge: Knowledge, base: str = DEFAULT_BASE)
             for qualifier in membership.qualifiers:
                 add(node, term("kg:qualifier"), term(QUALIFIERS[qualifier]))
     quads.extend(_role_quads(iris, knowledge, role_concepts))
-    return sorted(set(quads), key=quad_order)
+    # Every collection above is walked in a fixed order (documents by name, entities by key), so the
+    # list is the same for the same corpus in any input order, with no sort over the whole graph.
+    return quads
 
 
 def quad_order(quad: ox.Quad) -> tuple[str, str, str, str]:
@@ -277,4 +288,5 @@ def triples_in_order(quads: list[ox.Quad]) -> list[ox.Triple]:
 
 
 def turtle_bytes(quads: list[ox.Quad]) -> bytes:
-    return ox.serialize(triples_in_order(quads), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    """The graph as Turtle, in the quads' own (deterministic, subject-grouped) order."""
+    return ox.serialize((q.triple for q in quads), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)

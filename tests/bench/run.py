@@ -90,15 +90,19 @@ class _Progress:
     def __init__(self, path: str | None):
         self.path, self.done, self.total, self.last = path, 0, 0, 0.0
         self.phase = "start"
+        self.began = time.perf_counter()
+        self.phases: list[tuple[str, float]] = []  # (phase, seconds since the build began)
 
     def write(self, phase: str | None = None, force: bool = False) -> None:
-        if phase:
+        if phase and phase != self.phase:
             self.phase = phase
+            self.phases.append((phase, round(time.perf_counter() - self.began, 2)))
         now = time.monotonic()
         if self.path and (force or now - self.last > 1.0):
             self.last = now
             tmp = self.path + ".tmp"
-            Path(tmp).write_text(json.dumps({"phase": self.phase, "done": self.done, "total": self.total}))
+            state = {"phase": self.phase, "done": self.done, "total": self.total, "phases": self.phases}
+            Path(tmp).write_text(json.dumps(state))
             os.replace(tmp, self.path)
 
     def start(self, total: int) -> None:
@@ -113,9 +117,10 @@ class _Progress:
 class _StageTimer:
     """Wraps the stage functions graph.build looks up at call time, recording (name, start, end)."""
 
-    def __init__(self):
+    def __init__(self, on_start=None):
         self.calls: list[tuple[str, float, float]] = []
         self.saved: list[tuple[object, str, object]] = []
+        self.on_start = on_start  # called with the stage's label as it starts (the progress file's phase)
 
     def _wrap(self, owner, attribute: str, name) -> None:
         original = getattr(owner, attribute, None)
@@ -125,6 +130,8 @@ class _StageTimer:
 
         def timed(*args, **kwargs):
             label = name(args, kwargs) if callable(name) else name
+            if self.on_start:
+                self.on_start(label)
             start = time.perf_counter()
             try:
                 return original(*args, **kwargs)
@@ -190,16 +197,17 @@ def worker_build(spec: dict) -> dict:
 
     imported = time.perf_counter() - started
     progress = _Progress(spec.get("progress"))
-    timer = _StageTimer()
+    timer = _StageTimer(on_start=lambda label: progress.write(label if label != "extract" else None, force=True))
     timer.install()
     out = Path(spec["out"])
     if out.exists():
         shutil.rmtree(out)
-    t0 = time.perf_counter()
+    t0 = progress.began = time.perf_counter()
     result = gb.build([spec["docs"]], jobs=spec["jobs"], progress=progress.advance, on_documents=progress.start)
-    progress.write("write", force=True)
+    progress.write("write outputs", force=True)
     gb.write_outputs(result, out, view=True)
     wall = time.perf_counter() - t0
+    progress.done = len(result.documents)
     progress.write("done", force=True)
     timer.uninstall()
     peak_main = _maxrss_mb(resource.RUSAGE_SELF)
@@ -621,9 +629,9 @@ class Runner:
         deadline = time.monotonic() + args.size_timeout
         docs, summary = self.corpus(n)
         record: dict = {"size": n, "corpus": {k: summary[k] for k in ("docs", "bytes", "languages", "genres", "pools")},
-                        "corpus_dir": str(docs)}
+                        "corpus_dir": str(docs), "git": _git_commit()}
         mb = summary["bytes"] / 1e6
-        print(f"\n== {n:,} documents ({mb:.1f} MB; seed {args.seed}; corpus {docs}) ==", flush=True)
+        print(f"\n== {n:,} documents ({mb:.1f} MB; seed {args.seed}; git {record['git']}; corpus {docs}) ==", flush=True)
         out = self.work / f"out-{n}"
         progress = self.work / "runs" / f"{n}-build.progress.json"
         (self.work / "runs").mkdir(exist_ok=True)
@@ -634,13 +642,27 @@ class Runner:
         if not build.get("ok"):
             if build.get("timeout"):
                 state = build.get("progress") or {}
+                phases = [tuple(p) for p in state.get("phases", [])]
+                starts = dict(phases)
                 done = state.get("done", 0)
-                rate = done / build["process_s"] if build["process_s"] else 0
+                extract_end = next((t for phase, t in phases if phase not in ("read", "extract") and phase in starts), None)
+                extract_start = starts.get("extract", 0.0)
+                if extract_end is not None:
+                    rate = n / max(1e-9, extract_end - extract_start)
+                    extraction = f"extraction of all {n:,} documents took ~{extract_end - extract_start:,.0f} s ({rate:.1f} docs/s)"
+                else:
+                    elapsed = build["process_s"] - extract_start
+                    rate = done / elapsed if elapsed > 0 else 0
+                    extraction = (f"{done:,}/{n:,} documents extracted ({rate:.1f} docs/s: all of them would take"
+                                  f" ~{n / rate if rate else float('inf'):,.0f} s)")
                 build["extract_rate_docs_s"] = round(rate, 2)
-                print(f"build: STOPPED after {build['process_s']:,.0f} s (--size-timeout {args.size_timeout:,.0f});"
-                      f" phase {state.get('phase')}, {done:,}/{state.get('total', n):,} documents extracted"
-                      f" ({rate:.2f} docs/s: the extraction alone would take ~{n / rate if rate else float('inf'):,.0f} s)",
-                      flush=True)
+                print(f"build: STOPPED after {build['process_s']:,.0f} s (--size-timeout {args.size_timeout:,.0f})"
+                      f" in phase '{state.get('phase')}'; {extraction}", flush=True)
+                if phases:
+                    print("  phases began at (s): " + ", ".join(f"{phase} {t:,.0f}" for phase, t in phases))
+                if build.get("tree_peak_mb"):
+                    print(f"  peak RSS of the process tree until then: {build['tree_peak_mb']:,.0f} MB"
+                          f" (largest single process {build['process_peak_mb']:,.0f} MB)")
             else:
                 print(f"build: FAILED: {build.get('error')}", flush=True)
             record["stopped"] = True
@@ -655,7 +677,10 @@ class Runner:
             else:
                 print(f"explicit stages: FAILED: {stages.get('error')}")
         record["incremental"] = self.incremental(n, docs, deadline)
-        record["queries"] = self.queries(n, out, build["counts"]["triples"])
+        if args.no_queries:
+            print("queries: skipped (--no-queries)")
+        else:
+            record["queries"] = self.queries(n, out, build["counts"]["triples"])
         record["elapsed_s"] = round(args.size_timeout - (deadline - time.monotonic()), 1)
         return record
 
@@ -897,6 +922,7 @@ def parse_args(argv: list[str] | None = None):
                         help="skip rdflib above this many triples (default 5,000,000)")
     parser.add_argument("--no-rdflib", action="store_true", help="skip the rdflib comparison")
     parser.add_argument("--no-incremental", action="store_true", help="skip the incremental rebuild")
+    parser.add_argument("--no-queries", action="store_true", help="skip the query latencies (build figures only)")
     parser.add_argument("--explicit-stages", action="store_true",
                         help="also time the stages called one by one, in a second build (doubles the time)")
     parser.add_argument("--profile", type=int, default=None, metavar="N",
