@@ -144,6 +144,9 @@ class Extractor:
         self.pronouns = set(titled["pronouns"])
         self.address_titles = {fold(t) for t in titled["address_titles"]}
         self.media_heads = tuple(fold(h) for h in titled["media_heads"])
+        self.discourse = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["discourse_words"])) + r")(?![^\W_])",
+                                    re.IGNORECASE)
+        self.byline = re.compile(titled["byline"])
         connectors = "|".join(map(re.escape, titled["department_connectors"]))
         self.department = re.compile(rf"^\s+(?:{connectors})\s+(?:{CAP}|[a-zæøåäö]+-)(?:\s+(?:(?:{connectors})\s+)?(?:{CAP}|[a-zæøåäö]+-))*")
         self.lower_department = re.compile(r"^\s+(?:for|för|of)\s+(?:[a-zæøåäöé]+(?:-[a-zæøåäöé]+)*)(?:\s+(?:og|och|and)\s+[a-zæøåäöé]+)?(?=\s*(?:[,.;:()]|$))")
@@ -863,6 +866,8 @@ class Extractor:
                 continue
             if people and (people[0].key, text) not in known and self._table_row(sentence, spans, block, state, extraction, known):
                 continue
+            if people and self.byline.match(text) and self._byline(sentence, spans, people[0], found, state, extraction, known):
+                continue
             if people and people[0].start <= 4 and self._row_with_affiliation(sentence, spans, people[0], block, state, extraction, known):
                 continue
             if not people or people[0].start > 4 or (people[0].key, text) in known:
@@ -899,6 +904,26 @@ class Extractor:
                 person=person.key, organisation=organisation.key, organisation_type=organisation.type, title=title, role=role,
                 sentence=text, qualifiers=self._qualifiers(text[:text.find(title)] if title else "", text),
                 sectors=tuple(sorted({s for s, _, _ in self.sectors_in(title, state.language)})) if title else ()))
+
+    def _byline(self, sentence: Sentence, spans: list[Span], person: Span, found: list[tuple[Sentence, list[Span]]],
+                state: DocumentState, extraction: Extraction, known: set) -> bool:
+        """"By Hannah Kerridge, Health and Social Care Correspondent": the writer works for the paper
+        whose masthead heads the page (or for the organisation named in the byline)."""
+        text = sentence.text
+        title_match = self.title_at_start.match(text[person.end:])
+        masthead = next((s for sent, spans_ in found for s in spans_ if sent.line_index == 0 and self.is_media(s)), None)
+        named = next((s for s in spans if s.start > person.end and s.type in {"organisation", "municipality"}), None)
+        organisation = named or masthead
+        if organisation is None:
+            return False
+        tail = text[person.end:]
+        comma = re.match(r"\s*,\s*(?P<title>[^,()]+?)\s*(?:,|$)", tail)
+        title = role = None
+        if title_match:
+            title, role = self._title(comma.group("title") if comma and len(comma.group("title")) < 60 else title_match.group("title"))
+        known.add((person.key, text))
+        extraction.memberships.append(Membership(person.key, organisation.key, organisation.type, title, role, text))
+        return True
 
     def _row_with_affiliation(self, sentence: Sentence, spans: list[Span], person: Span, block: Span | None,
                               state: DocumentState, extraction: Extraction, known: set) -> bool:
@@ -1138,7 +1163,7 @@ class Extractor:
         later = set(state.acronyms) | {w for name in state.persons.values() for w in name.split()[1:]}
         found = [(sentence, self.names(sentence.text, state) if later & set(WORD.findall(sentence.text)) else spans)
                  for sentence, spans in found]
-        state.context = self._context_municipality(found, title)
+        state.context = self._context_municipality(found, title) or self._discourse_municipality(found, document.text)
         state.body = self._main_organisation(found)
         blocks = self._blocks(found)
         mentions: dict[tuple[str, str], Mention] = {}
@@ -1188,6 +1213,23 @@ class Extractor:
             named = {span.key: span for sentence, spans in head for span in spans if span.type == kind and not self.is_media(span)}
             if len(named) == 1:
                 return next(iter(named.values()))
+        return None
+
+    def _discourse_municipality(self, found: list[tuple[Sentence, list[Span]]], text: str) -> Span | None:
+        """When the headline names no body: the municipality named most (twice or more, more than any
+        other) in a text that refers back to it ("the council", "kommunen")."""
+        if not self.discourse.search(text):
+            return None
+        counts: dict[str, int] = {}
+        first: dict[str, Span] = {}
+        for _, spans in found:
+            for span in spans:
+                if span.type == "municipality":
+                    counts[span.key] = counts.get(span.key, 0) + 1
+                    first.setdefault(span.key, span)
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        if ranked and ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
+            return first[ranked[0][0]]
         return None
 
     def _main_organisation(self, found: list[tuple[Sentence, list[Span]]]) -> Span | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import os
 
 import pyoxigraph as ox
 import pytest
@@ -28,8 +29,10 @@ from graph.resolve import resolve
 from graph.validate import validate
 
 LONG_LINE = 4000  # characters: tests/fuzz/fuzz_rules.py goes longer, outside the suite
-FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-BUILDS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# KG_PROPERTY_SCALE=20 runs twenty times the examples, by hand (the suite keeps to the defaults).
+SCALE = float(os.environ.get("KG_PROPERTY_SCALE", "1"))
+FAST = settings(max_examples=int(100 * SCALE), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+BUILDS = settings(max_examples=int(30 * SCALE), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 SENTENCES = [
     "Anna Berg, socialchef i Malmö stad",
