@@ -6,9 +6,11 @@ the rules, so it can run in worker processes, or on a cluster, and be cached by 
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import pickle
+import shutil
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -42,6 +44,7 @@ class BuildResult:
     skipped: list[Skip]
     knowledge: Knowledge
     written: dict[str, str] = field(default_factory=dict)
+    cache: "ExtractionCache | None" = None
 
     def counts(self) -> dict[str, int]:
         """Entities per type, plus memberships, documents and triples: the build's summary."""
@@ -96,6 +99,7 @@ class ExtractionCache:
             except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError, TypeError, ValueError):
                 self.entries = {}  # a damaged cache is only a slower build
         self.hits = 0
+        self.current: list[Extraction] = []
 
     @staticmethod
     def key(document: Document) -> str:
@@ -107,13 +111,12 @@ class ExtractionCache:
             self.hits += 1
         return found
 
-    def save(self, extractions: list[Extraction], documents: list[Document]) -> None:
-        if not self.path:
-            return
-        by_id = {x.identifier: x for x in extractions}
+    def save_to(self, directory: Path, documents: list[Document]) -> None:
+        """Keep the current documents' extractions (only those: deleted documents drop out)."""
+        by_id = {x.identifier: x for x in self.current}
         entries = {self.key(d): by_id[d.identifier] for d in documents if d.identifier in by_id}
         data = pickle.dumps({"fingerprint": self.fingerprint, "entries": entries}, protocol=pickle.HIGHEST_PROTOCOL)
-        write_bytes_atomically(self.path, data)
+        write_bytes_atomically(directory / self.FILE, data)
 
 
 def extract_all(documents: list[Document], knowledge: Knowledge, *, jobs: int = 1,
@@ -160,54 +163,75 @@ def build(paths: Iterable[str | os.PathLike], *, base: str = DEFAULT_BASE, max_b
     cache = ExtractionCache(Path(cache_dir), knowledge.fingerprint) if cache_dir else None
     extractions = extract_all(documents, knowledge, jobs=jobs, progress=progress, cache=cache)
     if cache is not None:
-        cache.save(extractions, documents)
+        cache.current = extractions  # what extraction gave, before resolution renames anything
     corpus = resolve(extractions, knowledge)
     quads = corpus_quads(corpus, knowledge, base)
-    return BuildResult(corpus, quads, documents, skipped, knowledge)
+    return BuildResult(corpus, quads, documents, skipped, knowledge, cache=cache)
 
 
 def write_store(quads: list[ox.Quad], directory: Path) -> None:
-    """Replace the embedded store at `directory` with one holding `quads` (named graphs kept)."""
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    fresh = directory.with_name(f".{directory.name}.new")
-    stale = directory.with_name(f".{directory.name}.old")
-    for leftover in (fresh, stale):
-        _remove_tree(leftover)
-    store = ox.Store(str(fresh))
+    """A new embedded store at `directory` holding `quads` (named graphs kept)."""
+    store = ox.Store(str(directory))
     store.bulk_extend(quads)
     store.flush()
     del store
-    if directory.exists():
-        os.replace(directory, stale)
-    os.replace(fresh, directory)
-    _remove_tree(stale)
 
 
 def _remove_tree(path: Path) -> None:
-    import shutil
-
-    if path.exists():
+    if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 with RENAME_EXCHANGE); False where the system cannot."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0
+
+
+OUTPUT_NAMES = {GRAPH_FILE, VIEW_FILE, STORE_DIR, REPORT_FILE, CACHE_DIR}
+
+
+def ensure_replaceable(out: Path) -> None:
+    """Refuse, before any work, to replace a folder that holds something other than a build."""
+    from .errors import KgError
+
+    if out.exists() and (not out.is_dir() or not _is_build_folder(out)):
+        raise KgError(f"{out} exists and is not the output folder of a build; choose another --out")
+
+
+def _is_build_folder(path: Path) -> bool:
+    """Only a folder kg wrote (or an empty one) may be replaced by a new build."""
+    entries = {p.name for p in path.iterdir()}
+    return not entries or bool(entries & {GRAPH_FILE, REPORT_FILE, STORE_DIR, CACHE_DIR})
 
 
 def write_outputs(result: BuildResult, out_dir: str | os.PathLike, *, view: bool = True, store: bool = True) -> dict[str, str]:
-    """Write graph.ttl, the store, the HTML view and the build report into `out_dir`, each atomically."""
+    """Write graph.ttl, the store, the HTML view, the report and the cache, all or nothing.
+
+    Everything is written into a staging folder beside `out_dir`, which then takes its place in one
+    atomic exchange: a build killed at any moment leaves the previous outputs whole, never a mix of
+    two builds."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = {}
-    write_bytes_atomically(out / GRAPH_FILE, turtle_bytes(result.quads))
-    written["turtle"] = str(out / GRAPH_FILE)
+    ensure_replaceable(out)
+    staging = out.with_name(f".{out.name}.new")
+    _remove_tree(staging)
+    staging.mkdir(parents=True)
+    write_bytes_atomically(staging / GRAPH_FILE, turtle_bytes(result.quads))
     if store:
-        write_store(result.quads, out / STORE_DIR)
-        written["store"] = str(out / STORE_DIR)
+        write_store(result.quads, staging / STORE_DIR)
     if view:
         from .network import network_from_store
         from .render import render_html
 
         memory = ox.Store()
         memory.bulk_extend(result.quads)
-        render_html(network_from_store(memory), out / VIEW_FILE, title="Social services leadership graph")
-        written["html"] = str(out / VIEW_FILE)
+        render_html(network_from_store(memory), staging / VIEW_FILE, title="Social services leadership graph")
     report = {
         "counts": result.counts(),
         "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
@@ -215,7 +239,25 @@ def write_outputs(result: BuildResult, out_dir: str | os.PathLike, *, view: bool
                       for d in result.documents],
         "rules": result.knowledge.fingerprint,
     }
-    write_bytes_atomically(out / REPORT_FILE, (json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode())
-    written["report"] = str(out / REPORT_FILE)
-    result.written = written
-    return written
+    write_bytes_atomically(staging / REPORT_FILE, (json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8", "surrogateescape"))
+    if result.cache is not None:
+        result.cache.save_to(staging / CACHE_DIR, result.documents)
+    if out.exists():
+        if _exchange(staging, out):
+            _remove_tree(staging)  # now the previous build
+        else:  # no atomic exchange here: the old folder steps aside for a moment
+            stale = out.with_name(f".{out.name}.old")
+            _remove_tree(stale)
+            os.replace(out, stale)
+            os.replace(staging, out)
+            _remove_tree(stale)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging, out)
+    written = {"turtle": str(out / GRAPH_FILE), "report": str(out / REPORT_FILE)}
+    if store:
+        written["store"] = str(out / STORE_DIR)
+    if view:
+        written["html"] = str(out / VIEW_FILE)
+    result.written = dict(sorted(written.items(), key=lambda item: ["turtle", "store", "html", "report"].index(item[0])))
+    return result.written

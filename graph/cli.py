@@ -89,6 +89,7 @@ def build(paths, out_dir, base, jobs, max_bytes, strict, no_view, no_cache, exam
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
+    pipeline.ensure_replaceable(out_dir)
     bar = _progress_bar()
     result = pipeline.build(paths, base=base or DEFAULT_BASE, max_bytes=max_bytes or DEFAULT_MAX_BYTES, jobs=jobs,
                             cache_dir=None if no_cache else out_dir / pipeline.CACHE_DIR,

@@ -7,6 +7,7 @@ two names of one sentence, with the gap patterns of ontology/rules/extraction.to
 from __future__ import annotations
 
 import bisect
+import datetime
 import re
 from dataclasses import dataclass, field, replace
 
@@ -1139,8 +1140,10 @@ class Extractor:
                     month = match.group("month")
                     month_number = int(month) if month.isdigit() else self.months[month.lower()]
                     day, year = int(match.group("day")), int(match.group("year"))
-                    if 1 <= month_number <= 12 and 1 <= day <= 31:
-                        return f"{year:04d}-{month_number:02d}-{day:02d}"
+                    try:
+                        return datetime.date(year, month_number, day).isoformat()  # "30 februar" is no date
+                    except ValueError:
+                        continue
         return None
 
     def _is_date_line(self, line: str) -> bool:

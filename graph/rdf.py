@@ -64,7 +64,7 @@ def slug(text: str) -> str:
 
 
 def digest(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:20]
 
 
 class IRIs:

@@ -51,7 +51,7 @@ SENTENCES = [
 ]
 SEPARATORS = [" ", ", ", ". ", ".\n", "\n", "\n\n", "; ", "\t", "\u2028", "\r\n", "", " og ", " and ", ": ", " – ", "\x0c"]
 SUFFIXES = [".txt", ".html", ".md", "", ".htm"]
-LONGEST = 16_000  # characters of a composed document: long lines, but no input that takes minutes by design
+LONGEST = 16_000  # characters of a composed document (--longest): long lines, never minutes of work by design
 
 
 class Findings:
@@ -105,7 +105,7 @@ class Findings:
         return "\n".join(lines)
 
 
-def compose(data: bytes) -> tuple[bytes, str]:
+def compose(data: bytes, longest: int = LONGEST) -> tuple[bytes, str]:
     """Bytes -> (document bytes, suffix): sentences and noise when the first byte is even, else raw."""
     if not data:
         return b"", ".txt"
@@ -113,7 +113,7 @@ def compose(data: bytes) -> tuple[bytes, str]:
     if data[0] % 2 or len(data) < 3:
         return data[1:], suffix
     parts, rest, length = [], data[1:], 0
-    while rest and length < LONGEST:
+    while rest and length < longest:
         choice, rest = rest[0], rest[1:]
         if choice < 120:
             parts.append(SENTENCES[choice % len(SENTENCES)])
@@ -126,7 +126,7 @@ def compose(data: bytes) -> tuple[bytes, str]:
         else:  # a long run: the last piece repeated, up to LONGEST characters in all
             times, rest = (rest[0] if rest else 1) * 40, rest[1:]
             piece = parts[-1] if parts and parts[-1] else "Aa "
-            parts.append((piece * times)[: LONGEST - length])
+            parts.append((piece * times)[: longest - length])
         length += len(parts[-1])
     return "".join(parts).encode("utf-8", "surrogatepass"), suffix
 
@@ -134,13 +134,13 @@ def compose(data: bytes) -> tuple[bytes, str]:
 class Target:
     """One input through decode, read_bytes, extract_one (and optionally RDF assembly)."""
 
-    def __init__(self, findings: Findings, rdf: bool):
+    def __init__(self, findings: Findings, rdf: bool, longest: int = LONGEST):
         from graph.build import extract_one
         from graph.knowledge import load_knowledge
         from graph.read import decode, read_bytes
         from graph.records import Document, Skip
 
-        self.findings, self.rdf = findings, rdf
+        self.findings, self.rdf, self.longest = findings, rdf, longest
         self.decode, self.read_bytes, self.extract_one = decode, read_bytes, extract_one
         self.Document, self.Skip = Document, Skip
         self.knowledge = load_knowledge()
@@ -148,7 +148,7 @@ class Target:
 
     def __call__(self, data: bytes) -> None:
         self.findings.iterations += 1
-        raw, suffix = compose(data)
+        raw, suffix = compose(data, self.longest)
         started = time.monotonic()
         try:
             text, encoding = self.decode(raw)
@@ -173,6 +173,9 @@ class Target:
                 self.findings.exception(error, data, "extract_one" if document.identifier == "lenient.txt"
                                         else "extract_one(read_bytes)")
         self.findings.timed(time.monotonic() - started, data)
+        if self.findings.iterations % 500 == 0:
+            print(f"... {self.findings.summary().splitlines()[0]}, {len(self.findings.exceptions)} distinct exceptions, "
+                  f"{time.monotonic() - self.findings.started:.0f} s", file=sys.stderr, flush=True)
 
     def assemble(self, document, extraction) -> None:
         import pyoxigraph as ox
@@ -202,10 +205,12 @@ def run_atheris(args, findings: Findings) -> None:
         import graph.build  # noqa: F401
         import graph.extract  # noqa: F401
         import graph.read  # noqa: F401
-    target = Target(findings, args.rdf)
+    target = Target(findings, args.rdf, args.longest)
     corpus = seed_corpus(Path(tempfile.mkdtemp(prefix="kg-fuzz-corpus-")), args.max_len)
+    args.findings.mkdir(parents=True, exist_ok=True)
     argv = [sys.argv[0], f"-runs={args.iterations}", f"-max_len={args.max_len}", f"-seed={args.seed}",
-            "-timeout=600", "-rss_limit_mb=8192", "-print_final_stats=1", str(corpus)]
+            "-timeout=600", "-rss_limit_mb=8192", "-print_final_stats=1", f"-artifact_prefix={args.findings}/",
+            *([f"-max_total_time={int(args.seconds)}"] if args.seconds else []), str(corpus)]
     atheris.Setup(argv, target)
     atheris.Fuzz()  # exits the process when done; the atexit summary prints
 
@@ -214,7 +219,7 @@ def run_hypothesis(args, findings: Findings) -> None:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    target = Target(findings, args.rdf)
+    target = Target(findings, args.rdf, args.longest)
     inputs = st.one_of(st.binary(max_size=args.max_len),
                        st.binary(max_size=args.max_len).map(lambda b: bytes([0]) + b),  # sentence mode
                        st.text(st.characters(exclude_categories=("Cs",)), max_size=args.max_len // 4)
@@ -236,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-len", type=int, default=4096, help="largest input in bytes")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--slow", type=float, default=5.0, help="save inputs slower than this many seconds")
+    parser.add_argument("--longest", type=int, default=LONGEST, help="longest composed document, in characters")
+    parser.add_argument("--seconds", type=float, default=None, help="atheris: stop after this long")
     parser.add_argument("--rdf", action="store_true", help="also assemble RDF and round-trip the Turtle")
     parser.add_argument("--findings", type=Path, default=Path(tempfile.gettempdir()) / "kg-fuzz-findings")
     args = parser.parse_args(argv)
