@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field, replace
 
@@ -688,10 +689,14 @@ class Extractor:
             qualifier = self.k.qualifier_words.get(word) or self.k.qualifier_words.get(word.rstrip("."))
             if qualifier:
                 found.add(qualifier)
-        if self.qualifier_phrase is not None:
-            for match in self.qualifier_phrase.finditer(fold(sentence)):
-                found.add(self.qualifier_phrase_of[match.group(0)])
+        found.update(self._sentence_qualifiers(sentence))
         return tuple(sorted(found))
+
+    @functools.lru_cache(maxsize=256)  # one scan per sentence, however many posts it states
+    def _sentence_qualifiers(self, sentence: str) -> frozenset[str]:
+        if self.qualifier_phrase is None:
+            return frozenset()
+        return frozenset(self.qualifier_phrase_of[m.group(0)] for m in self.qualifier_phrase.finditer(fold(sentence)))
 
     def find_titles(self, text: str) -> list[tuple[int, int]]:
         """Every role title in the text (listed forms, and compounds ending in a title head),
