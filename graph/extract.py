@@ -268,12 +268,16 @@ class Extractor:
 
     def _organisation_patterns(self, text: str, state: DocumentState) -> list[Span]:
         spans = []
-        for match in self.english_org.finditer(text):
+        position = 0
+        while (match := self.english_org.search(text, position)) is not None:
+            position = match.end()
             start = self._clean_pre(text, match.start(), match.group("pre"))
             pre_words = text[start:match.start("head")].split()
             if not pre_words and not match.group("tail"):
                 continue
             end = self._cut_tail(text, match.start("tail"), match.end())
+            if end < match.end():
+                position = end  # "Centre for X at the University of Y": read the second name too
             spans.append(self._prefer_curated(self._pattern_org(text, start, end, pre_words, state), state))
         compounds = WORD.finditer(text) if state.language not in {"en", "fr"} else ()
         for token in compounds:

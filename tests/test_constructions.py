@@ -36,3 +36,31 @@ def test_the_construction_is_extracted(case):
     expected = (name_key(person), title.casefold() if title else None, name_key(organisation))
     found = memberships(case["text"])
     assert expected in found, f"{case['id']}: expected {expected}, found {sorted(found)}"
+
+
+ORGANISATION_CASES = json.loads((Path(__file__).parent / "data" / "constructions" / "cases.json").read_text(encoding="utf-8"))["organisations"]
+
+
+@pytest.mark.parametrize("case", ORGANISATION_CASES, ids=[c["id"] for c in ORGANISATION_CASES])
+def test_organisations_and_places_are_found_by_their_shape(case):
+    knowledge = load_knowledge()
+    extraction = extract_one(Document("case.txt", case["text"]), knowledge)
+    corpus = resolve([extraction], knowledge)
+    entities = list(corpus.entities.values())
+    names = {name_key(e.name): e for e in entities}
+    if "expect_org" in case:
+        organisation = names.get(name_key(case["expect_org"]))
+        assert organisation is not None and organisation.type == "organisation", sorted(names)
+        if "expect_alias" in case:
+            assert case["expect_alias"] in organisation.aliases, organisation.aliases
+        if "expect_parent_text" in case:
+            parent = corpus.entities.get(organisation.parent or "")
+            assert parent is not None and name_key(case["expect_parent_text"]) in {name_key(n) for n in [parent.name, *parent.aliases]}
+        if "mentioned_in_sentence" in case:
+            sentences = {m.sentence for m in extraction.mentions if m.key == organisation.key}
+            assert case["mentioned_in_sentence"] in sentences
+    if "expect_municipality" in case:
+        found = [e for e in entities if e.type == "municipality"]
+        assert any(name_key(case["expect_municipality"]) in {name_key(n) for n in [e.name, *e.aliases]} for e in found), found
+    if "expect_nothing_named" in case:
+        assert not any(name_key(case["expect_nothing_named"]) in name_key(e.name) for e in entities), sorted(names)
