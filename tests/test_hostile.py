@@ -342,10 +342,6 @@ def test_validating_a_graph_with_a_long_literal_is_fast():
     assert elapsed < 0.3, f"{elapsed:.2f} s for one triple with a 390,000-character literal"
 
 
-@pytest.mark.xfail(strict=True, reason="graph/extract.py: Extractor._qualifiers folds and scans the whole sentence for "
-                   "qualifier phrases once per membership, and titled_relations scans every span per title, so one "
-                   "sentence with n names costs O(n^2): 16,000 characters of 'Anna Berg, socialchef i Malmö stad' "
-                   "take 5 s, 100 kB of such text joined by ';' took 97 s, a 1 MB line would take hours")
 def test_a_long_sentence_of_many_memberships_extracts_in_linear_time():
     from graph.build import extract_one
     from graph.records import Document
