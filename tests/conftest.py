@@ -101,3 +101,25 @@ def sparql(seeds_store):
         return run_sparql(seeds_store if graph is None else open_store(graph), text)
 
     return query
+
+
+# ------------------------------------------------------------------ the browser of the view tests
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package, installed by .ci/install-browser
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test; in CI a missing browser fails, never skips."""
+    if not CHROMIUM.exists():
+        pytest.fail("CI=true but /usr/bin/chromium is missing: .ci/install-browser must run before the tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

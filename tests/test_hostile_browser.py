@@ -21,11 +21,7 @@ import pytest
 import hostile_corpus
 from test_hostile import HostileBuild, hostile_build, kg_command, kg_environment
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+from conftest import CHROMIUM  # the shared `browser` fixture lives in conftest.py
 UNIT = f"{hostile_corpus.IMG_PAYLOAD} working group"
 INJECTED = ("img[src='x'], [onerror], [onload], [onclick], [onmouseover], iframe, object, embed, "
             "a[href^='javascript:' i], svg [onload], base, meta[http-equiv='refresh' i]")
@@ -36,17 +32,6 @@ READY = "() => Boolean(window.kgView && (document.body.dataset.ready === 'true' 
 if not CHROMIUM.exists() and os.environ.get("CI") != "true":
     pytest.skip("no /usr/bin/chromium here: run `bash .ci/install-browser` as root", allow_module_level=True)
 
-from playwright.sync_api import sync_playwright  # noqa: E402  (after the skip: CI without the package fails loudly)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("CI=true but /usr/bin/chromium is missing: .ci/install-browser must run before the tests")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

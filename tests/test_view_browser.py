@@ -10,17 +10,12 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from graph.network import network_from_turtle
 from graph.render import render_html
 from test_render import synthetic_network  # pytest puts tests/ on sys.path
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+from conftest import CHROMIUM  # the shared `browser` fixture lives in conftest.py
 DATA = Path(__file__).parent / "data" / "view"
 OUTPUT = Path(__file__).parent / "output"
 ID = "https://w3id.org/social-services-kg/id/"
@@ -28,16 +23,6 @@ EVIDENCE = "Ann Hermansen, Familiechef, Randers Kommune: ”Indsatskvalitet i ar
 
 if not CHROMIUM.exists() and os.environ.get("CI") != "true":
     pytest.skip(f"no {CHROMIUM} here: run `bash .ci/install-browser` as root", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("CI=true but /usr/bin/chromium is missing: .ci/install-browser must run before the tests")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
