@@ -172,6 +172,7 @@ def write_hostile_corpus(folder: str | os.PathLike, *, reverse: bool = False,
     - "documents": relative paths of the files that must be read as documents;
     - "persons", "organisations", "municipalities": names the graph must hold;
     - "memberships": (person, organisation) pairs the graph must hold;
+    - "unlisted_titles": role titles no list holds, whose concept IRIs are minted from them;
     - "absent": text that must not reach the graph (scripts, styles, hidden elements);
     - "literals": text that must reach the graph as literal text, unchanged.
     """

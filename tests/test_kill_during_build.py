@@ -5,10 +5,11 @@ A small build is made first; then a build of a bigger corpus into the same folde
 after its first output was replaced. After each kill graph.ttl, graph.html, build-report.json
 and store/ must all be there, parse, and each be either the previous one or the new one,
 byte for byte (never a torn file); a kill before the write phase must leave exactly the
-previous outputs. A deterministic companion crashes the writer at every rename it makes
-(os._exit in a forked child, as abrupt as SIGKILL) and asks the same of every state, plus
-that the outputs never mix two builds. Temporary files must be dot-prefixed; the ones left
-behind are reported as warnings.
+previous outputs. A deterministic companion crashes the writer just before each step others
+can see (every rename or replace, every tree removal, every foreign call such as a renameat2
+exchange looked up through ctypes: Python audit events), with os._exit in a forked child, as abrupt as SIGKILL, and
+asks the same of every state, plus that the outputs never mix two builds. Temporary files
+must be dot-prefixed; the ones left in or beside out/ are reported as warnings.
 """
 from __future__ import annotations
 
@@ -113,14 +114,24 @@ def problems_of(out: Path) -> list[str]:
             assert int(count[0]["n"].value) == len(stored)
         except Exception as error:  # noqa: BLE001 - any failure to open or query is the finding
             problems.append(f"store/ is not queryable: {error!r}")
-    visible = sorted(p.name for p in out.iterdir() if p.name not in OUTPUTS and not p.name.startswith("."))
+    visible = visible_leftovers(out)
     if visible:
         problems.append(f"visible temporary files: {visible}")
     return problems
 
 
 def dot_leftovers(out: Path) -> list[str]:
-    return sorted(p.name for p in out.iterdir() if p.name.startswith(".") and p.name != ".cache")
+    """Dot-prefixed entries a build left in out/ (its cache aside) or beside it (a staging folder)."""
+    inside = [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != ".cache"] if out.is_dir() else []
+    beside = [f"../{p.name}" for p in out.parent.iterdir() if p.name != out.name and p.name.startswith(".")]
+    return sorted(inside + beside)
+
+
+def visible_leftovers(out: Path) -> list[str]:
+    """Entries without a dot that no build should leave in out/ or beside it (out/'s parent holds only out/)."""
+    inside = [p.name for p in out.iterdir() if p.name not in OUTPUTS and not p.name.startswith(".")] if out.is_dir() else []
+    beside = [f"../{p.name}" for p in out.parent.iterdir() if p.name != out.name and not p.name.startswith(".")]
+    return sorted(inside + beside)
 
 
 def report_leftovers(out: Path, when: str) -> None:
@@ -141,7 +152,8 @@ class Scene:
             (self.old_corpus / name).write_text(text, encoding="utf-8")
         self.new_corpus = base / "new-corpus"
         write_new_corpus(self.new_corpus, NEW_DOCUMENTS)
-        self.out = base / "out"
+        self.out = base / "target" / "out"  # its parent holds nothing else: leftovers beside it show
+        self.out.parent.mkdir()
         self.reference = base / "reference"
         started = time.monotonic()
         builds = [self.popen(self.old_corpus, self.out), self.popen(self.new_corpus, self.reference)]  # at once
@@ -169,6 +181,7 @@ class Scene:
 
     def restore_previous(self) -> None:
         """Put the previous outputs back (after a kill that replaced some), keeping leftovers."""
+        self.out.mkdir(exist_ok=True)
         for name in OUTPUTS:
             target = self.out / name
             if target.is_dir():
@@ -266,33 +279,36 @@ def test_sigkill_just_after_the_first_rename_leaves_the_outputs_of_one_build(sce
     assert state in (scene.previous, scene.new), parts
 
 
-# ------------------------------------------------------------------ a crash at every rename
+# ------------------------------------------------------------------ a crash at every step of the writer
 
-CRASH_AT_EVERY_RENAME = r"""
+CRASH_AT_EVERY_STEP = r"""
 import json, os, shutil, sys
 from graph.build import build, write_outputs
 
 corpus, previous, cache, work = sys.argv[1:5]
 result = build([corpus], cache_dir=cache)
-real = {"replace": os.replace, "rename": os.rename}
+# The steps that change what a reader sees: renames and replaces, the start of a tree's removal, and
+# foreign functions looked up through ctypes (a renameat2 exchange: CPython audits the lookup, not the
+# call). A crash goes just before the k-th of them.
+STEPS = {"os.rename", "shutil.rmtree", "ctypes.dlsym", "ctypes.call_function"}
 k = 0
-while k < 50:
-    out = os.path.join(work, f"crash-{k:02d}")
+while k < 60:
+    out = os.path.join(work, f"{k:02d}", "out")
     shutil.copytree(previous, out, symlinks=True)
     pid = os.fork()
     if pid == 0:
-        calls = [0]
+        seen = []
 
-        def crashing(name):
-            def wrapped(*args, **kwargs):
-                if calls[0] == k:
+        def hook(event, args):
+            if event in STEPS:
+                if len(seen) == k:
                     os._exit(137)  # no clean-up of any kind: as abrupt as SIGKILL
-                calls[0] += 1
-                return real[name](*args, **kwargs)
-            return wrapped
+                seen.append(event + " " + " ".join(os.path.basename(str(a)) for a in args[:2] if isinstance(a, (str, bytes, os.PathLike))))
 
-        os.replace, os.rename = crashing("replace"), crashing("rename")
+        sys.addaudithook(hook)
         write_outputs(result, out)
+        with open(os.path.join(work, "steps.json"), "w") as handle:
+            json.dump(seen, handle)
         os._exit(0)
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
@@ -305,19 +321,22 @@ while k < 50:
 
 @pytest.fixture(scope="module")
 def crashes(scene) -> list[dict]:
-    """The outputs after a crash before each rename the writer makes, and after none."""
+    """The outputs after a crash before each step of the writer that others can see, and after none."""
     work = scene.base / "crashes"
     work.mkdir()
     cache = scene.base / "crash-cache"
     shutil.copytree(scene.reference / ".cache", cache)
-    result = subprocess.run([sys.executable, "-c", CRASH_AT_EVERY_RENAME, str(scene.new_corpus), str(scene.previous_copy),
+    result = subprocess.run([sys.executable, "-c", CRASH_AT_EVERY_STEP, str(scene.new_corpus), str(scene.previous_copy),
                              str(cache), str(work)], capture_output=True, text=True, env=environment(scene.base),
                             timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     runs = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert runs and not runs[-1]["crashed"] and runs[-1]["code"] == 0, runs
     assert len(runs) >= 2, "the writer made no rename at all"
+    steps = json.loads((work / "steps.json").read_text())
+    assert len(steps) == len(runs) - 1
     for run in runs:
+        run["step"] = steps[run["k"]] if run["crashed"] else "none: the write completed"
         run["problems"] = problems_of(Path(run["out"]))
         run["state"] = snapshot(Path(run["out"]))
     return runs
@@ -328,7 +347,7 @@ def test_an_uninterrupted_write_gives_the_reference_outputs(scene, crashes):
     assert crashes[-1]["state"] == scene.new
 
 
-def test_a_crash_at_any_rename_leaves_every_output_whole(scene, crashes):
+def test_a_crash_at_any_step_leaves_every_output_whole(scene, crashes):
     found = []
     for run in crashes[:-1]:
         problems = list(run["problems"])
@@ -336,26 +355,25 @@ def test_a_crash_at_any_rename_leaves_every_output_whole(scene, crashes):
         if torn:
             problems.append(f"neither previous nor new: {torn}")
         if problems:
-            found.append(f"crash before rename {run['k']}: {problems}")
+            found.append(f"crash before {run['step']}: {problems}")
     assert found == []
 
 
-def test_a_crash_at_any_rename_never_mixes_two_builds(scene, crashes):
+def test_a_crash_at_any_step_never_mixes_two_builds(scene, crashes):
     mixed = []
     for run in crashes[:-1]:
         if run["state"] not in (scene.previous, scene.new):
             parts = {n: "previous" if v == scene.previous[n] else "new" if v == scene.new[n] else v
                      for n, v in run["state"].items()}
-            mixed.append(f"crash before rename {run['k']}: {parts}")
+            mixed.append(f"crash before {run['step']}: {parts}")
     assert mixed == []
 
 
 def test_crashes_leave_only_dot_prefixed_temporary_files(crashes):
     for run in crashes:
         out = Path(run["out"])
-        visible = sorted(p.name for p in out.iterdir() if p.name not in OUTPUTS and not p.name.startswith("."))
-        assert visible == [], f"crash before rename {run['k']}"
-        report_leftovers(out, f"a crash before rename {run['k']}")
+        assert visible_leftovers(out) == [], f"crash before {run['step']}"
+        report_leftovers(out, f"a crash before {run['step']}")
 
 
 # ------------------------------------------------------------------ and then a build that finishes

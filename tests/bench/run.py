@@ -150,9 +150,15 @@ class _StageTimer:
                                  ("corpus_quads", "rdf"), ("turtle_bytes", "write turtle"),
                                  ("write_store", "write store")):
             self._wrap(gb, attribute, label)
-        self._wrap(gb, "write_bytes_atomically",
-                   lambda args, kwargs: "write turtle" if Path(args[0]).name == getattr(gb, "GRAPH_FILE", "graph.ttl")
-                   else "report")
+        def written(args, kwargs) -> str:
+            name = Path(args[0] if args else kwargs.get("path", "")).name
+            if name == getattr(gb, "GRAPH_FILE", "graph.ttl"):
+                return "write turtle"
+            if name == getattr(gb, "REPORT_FILE", "build-report.json"):
+                return "report"
+            return "write cache" if name.endswith(".pickle") else "other writes"
+
+        self._wrap(gb, "write_bytes_atomically", written)
         self._wrap(gb.BuildResult, "counts", "report")
         self._wrap(network, "network_from_store", "view: network")
         self._wrap(render, "render_html", "view: render_html")
@@ -172,7 +178,8 @@ class _StageTimer:
         before = ends.get("write store") or ends.get("write turtle")
         if "view: render_html" in ends and before is not None:
             totals["render"] = ends["view: render_html"] - before
-        order = ["read", "extract", "resolve", "rdf", "write turtle", "write store", "render", "report"]
+        order = ["read", "extract", "resolve", "rdf", "write turtle", "write store", "render", "report", "write cache",
+                 "other writes"]
         result = {k: round(totals[k], 4) for k in order if k in totals}
         accounted = sum(result.values())
         result["other"] = round(max(0.0, wall - accounted), 4)
@@ -202,8 +209,11 @@ def worker_build(spec: dict) -> dict:
     out = Path(spec["out"])
     if out.exists():
         shutil.rmtree(out)
+    options = {}
+    if not spec.get("no_cache") and _accepts(gb.build, "cache_dir"):
+        options["cache_dir"] = out / getattr(gb, "CACHE_DIR", ".cache")  # what `kg build` does by default
     t0 = progress.began = time.perf_counter()
-    result = gb.build([spec["docs"]], jobs=spec["jobs"], progress=progress.advance, on_documents=progress.start)
+    result = gb.build([spec["docs"]], jobs=spec["jobs"], progress=progress.advance, on_documents=progress.start, **options)
     progress.write("write outputs", force=True)
     gb.write_outputs(result, out, view=True)
     wall = time.perf_counter() - t0
@@ -214,10 +224,20 @@ def worker_build(spec: dict) -> dict:
     peak_workers = _maxrss_mb(resource.RUSAGE_CHILDREN)
     counts = result.counts()
     return {"wall_s": round(wall, 3), "import_s": round(imported, 3), "stages_s": timer.stages(wall),
+            "cache": "cache_dir" in options,
             "peak_main_mb": round(peak_main, 1), "peak_worker_mb": round(peak_workers, 1), "counts": counts,
             "documents": len(result.documents), "skipped": len(result.skipped),
             "files": {"graph.ttl": _tree_size(out / "graph.ttl"), "store": _tree_size(out / "store"),
                       "graph.html": _tree_size(out / "graph.html")}}
+
+
+def _accepts(function, parameter: str) -> bool:
+    import inspect
+
+    try:
+        return parameter in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def worker_stages(spec: dict) -> dict:
@@ -406,10 +426,20 @@ def worker_incremental(spec: dict) -> dict:
             shutil.copy2(path, copy / path.name)
     out, cache = work / "out", work / "cache"
     os.environ["XDG_STATE_HOME"] = str(work / "state")  # the CLI's last-build marker stays in the bench folder
+    hits: list[int] = []
+    if mode == "api-cache-dir" and spec.get("built") and Path(spec["built"]).is_dir():
+        shutil.copytree(spec["built"], out, symlinks=True)  # the full build's outputs and cache: no cold build needed
 
     def run() -> float:
         start = time.perf_counter()
-        if mode == "api-cache":
+        if mode == "api-cache-dir":
+            import graph.build as gb
+
+            result = gb.build([copy], jobs=spec["jobs"], cache_dir=out / getattr(gb, "CACHE_DIR", ".cache"))
+            gb.write_outputs(result, out, view=True)
+            if getattr(result, "cache", None) is not None and hasattr(result.cache, "hits"):
+                hits.append(result.cache.hits)
+        elif mode == "api-cache":
             import graph.build as gb
 
             result = gb.build([copy], jobs=spec["jobs"], cache=cache)
@@ -432,14 +462,15 @@ def worker_incremental(spec: dict) -> dict:
                     raise
         return round(time.perf_counter() - start, 3)
 
-    cold = run()
+    cold = None if (out / ".cache").is_dir() or (mode == "api-cache-dir" and out.is_dir()) else run()
     unchanged = run()
     victim = sorted(copy.iterdir())[len(list(copy.iterdir())) // 2]
     text = victim.read_text(encoding="utf-8")
     victim.unlink()  # a new file, so the hard-linked original stays as it was
     victim.write_text(text + "\nAnna Benchmark-Holm, direktør i Aalborg Kommune, kommenterer ændringen.\n", encoding="utf-8")
     changed = run()
-    return {"mode": mode, "cold_s": cold, "unchanged_s": unchanged, "one_changed_s": changed, "changed": victim.name}
+    return {"mode": mode, "cold_s": cold, "unchanged_s": unchanged, "one_changed_s": changed, "changed": victim.name,
+            "cache_hits": hits}
 
 
 def worker_profile(spec: dict) -> dict:
@@ -635,8 +666,16 @@ class Runner:
         out = self.work / f"out-{n}"
         progress = self.work / "runs" / f"{n}-build.progress.json"
         (self.work / "runs").mkdir(exist_ok=True)
+        previous = _read_json(self.work / "runs" / f"{n}-build.result.json")
+        if args.reuse_build and previous and previous.get("ok") and (out / "store").is_dir():
+            print(f"build: reusing {out} (--reuse-build); its figures are those of the earlier run")
+            record["build"] = dict(previous, reused=True)
+            if not args.no_queries:
+                record["queries"] = self.queries(n, out, previous["counts"]["triples"])
+            return record
         progress.unlink(missing_ok=True)
-        build = self.worker("build", {"docs": str(docs), "out": str(out), "jobs": args.jobs, "progress": str(progress)},
+        build = self.worker("build", {"docs": str(docs), "out": str(out), "jobs": args.jobs, "progress": str(progress),
+                                      "no_cache": args.no_cache},
                             max(1.0, deadline - time.monotonic()), f"{n}", progress=progress, echo_progress=True)
         record["build"] = build
         if not build.get("ok"):
@@ -690,7 +729,8 @@ class Runner:
         memory = f"peak RSS: build process {build['peak_main_mb']:,.0f} MB, largest worker {build['peak_worker_mb']:,.0f} MB"
         if "tree_peak_mb" in build:
             memory += f", whole tree {build['tree_peak_mb']:,.0f} MB"
-        print(f"build (build + write_outputs(view=True), --jobs {self.args.jobs}): {wall:,.1f} s"
+        cache = {True: ", extraction cache written", False: ", no cache"}.get(build.get("cache"), "")
+        print(f"build (build + write_outputs(view=True), --jobs {self.args.jobs}{cache}): {wall:,.1f} s"
               f" = {n / wall:,.1f} docs/s, {mb / wall:.3f} MB/s; process {build['process_s']:,.1f} s"
               f" (imports {build['import_s']:.1f} s)")
         print(memory)
@@ -717,11 +757,14 @@ class Runner:
             return {"available": support is not None, "skipped": True}
         mode, flag = support
         result = self.worker("incremental", {"docs": str(docs), "work": str(self.work / f"incremental-{n}"),
-                                             "jobs": self.args.jobs, "mode": mode, "flag": flag},
-                             max(1.0, deadline - time.monotonic()), f"{n}")
+                                             "jobs": self.args.jobs, "mode": mode, "flag": flag,
+                                             "built": str(self.work / f"out-{n}") if not self.args.no_cache else None},
+                             self.args.size_timeout, f"{n}")  # a budget of its own: the build's is spent
         if result.get("ok"):
-            print(f"incremental ({mode}{' ' + flag if flag else ''}): cold {result['cold_s']:,.1f} s,"
-                  f" unchanged {result['unchanged_s']:,.1f} s, one changed document {result['one_changed_s']:,.1f} s")
+            cold = f"cold {result['cold_s']:,.1f} s, " if result.get("cold_s") is not None else "cache of the full build, "
+            hits = f" (cache hits {', '.join(f'{h:,}' for h in result['cache_hits'])})" if result.get("cache_hits") else ""
+            print(f"incremental ({mode}{' ' + flag if flag else ''}): {cold}rebuild unchanged {result['unchanged_s']:,.1f} s,"
+                  f" after one changed document {result['one_changed_s']:,.1f} s{hits}")
         else:
             print(f"incremental ({mode}): FAILED: {result.get('error')}")
         return {"available": True, **result}
@@ -782,15 +825,24 @@ class Runner:
             rd_ms, _, rd_rows = _median_ms(rd) if rd else (None, None, None)
             ratio = f"{rd_ms / ox_ms:,.1f}x" if rd_ms is not None and ox_ms else "-"
             if rd and "timeout_s" in rd:
-                rd_text, ratio = f"> {rd['timeout_s'] * 1000:,.0f}", f"> {rd['timeout_s'] * 1000 / ox_ms:,.0f}x" if ox_ms else "-"
+                rd_text = f"> {rd['timeout_s'] * 1000:,.0f}"
             elif rd and "error" in rd:
                 rd_text = "error"
             else:
                 rd_text = _fmt_ms(rd_ms)
-            rows_text = f"{ox_rows:,}" if ox_rows is not None else ox_result.get("error", "error")[:30]
+            ox_text = _fmt_ms(ox_ms)
+            if ox_result.get("timeout"):
+                ox_text = f"> {self.args.query_timeout * 1000:,.0f}"
+                if rd_ms is not None:
+                    ratio = f"< {rd_ms / (self.args.query_timeout * 1000):,.2f}x"
+            elif ox_ms is None:
+                ox_text = "error"
+            if rd and "timeout_s" in rd and ox_ms:
+                ratio = f"> {rd['timeout_s'] * 1000 / ox_ms:,.1f}x"
+            rows_text = f"{ox_rows:,}" if ox_rows is not None else (f"{rd_rows:,}" if rd_rows is not None else "-")
             if rd_rows is not None and ox_rows is not None and rd_rows != ox_rows:
                 rows_text += f" (rdflib {rd_rows:,})"
-            rows.append([name, rows_text, _fmt_ms(ox_ms), _fmt_ms(first), rd_text, ratio])
+            rows.append([name, rows_text, ox_text, _fmt_ms(first), rd_text, ratio])
             record["oxigraph"][name]["median_ms"] = ox_ms
             if rd is not None:
                 rd["median_ms"] = rd_ms
@@ -810,6 +862,8 @@ def incremental_support() -> tuple[str, str] | None:
     import graph.build as gb
 
     parameters = inspect.signature(gb.build).parameters
+    if "cache_dir" in parameters:
+        return "api-cache-dir", ""
     if "cache" in parameters:
         return "api-cache", ""
     if "incremental" in parameters:
@@ -923,11 +977,17 @@ def parse_args(argv: list[str] | None = None):
     parser.add_argument("--no-rdflib", action="store_true", help="skip the rdflib comparison")
     parser.add_argument("--no-incremental", action="store_true", help="skip the incremental rebuild")
     parser.add_argument("--no-queries", action="store_true", help="skip the query latencies (build figures only)")
+    parser.add_argument("--reuse-build", action="store_true",
+                        help="measure the queries on the outputs of an earlier build of the same size under --work")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="build like `kg build --no-cache` (by default the build writes its extraction cache, as kg build does)")
     parser.add_argument("--explicit-stages", action="store_true",
                         help="also time the stages called one by one, in a second build (doubles the time)")
     parser.add_argument("--profile", type=int, default=None, metavar="N",
                         help="cProfile a jobs=1 build of the N-document corpus (alone unless --sizes/--quick is given)")
     parser.add_argument("--profile-top", type=int, default=25)
+    parser.add_argument("--show", metavar="FILE", default=None,
+                        help="print the tables of an earlier run's --json FILE instead of measuring")
     parser.add_argument("--worker", nargs=2, metavar=("KIND", "SPEC"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.query_timeout is None:
@@ -943,15 +1003,43 @@ def parse_args(argv: list[str] | None = None):
     return args
 
 
+def show(args) -> int:
+    """Print the tables of a saved run (--json) again."""
+    report = json.loads(Path(args.show).read_text(encoding="utf-8"))
+    meta = report["meta"]
+    args.query_timeout = meta.get("query_timeout_s", args.query_timeout)
+    args.jobs = meta.get("jobs", args.jobs)
+    runner = Runner.__new__(Runner)
+    runner.args = args
+    print(f"kg benchmark {meta['date']}  git {meta.get('git')}  command: {meta.get('command')}")
+    for record in report["sizes"]:
+        build = record.get("build", {})
+        print(f"\n== {record['size']:,} documents ({record['corpus']['bytes'] / 1e6:.1f} MB; git {record.get('git')}) ==")
+        if build.get("ok"):
+            runner._print_build(record["size"], record["corpus"], build)
+        else:
+            print(f"build: {build.get('error')}")
+        if record.get("queries"):
+            runner._print_queries(record["queries"], record["queries"].get("picked", {}))
+    if report["sizes"]:
+        print("\n== summary ==")
+        print(summary_table(report["sizes"]))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.worker:
         return worker_main(*args.worker)
+    if args.show:
+        return show(args)
     runner = Runner(args)
     started = dt.datetime.now().astimezone()
     meta = {"date": started.isoformat(timespec="seconds"), "command": " ".join(["python -m tests.bench.run", *sys.argv[1:]]),
             "git": _git_commit(), "python": platform.python_version(), "machine": platform.machine(),
             "cpus": os.cpu_count(), "jobs": args.jobs, "seed": args.seed, "versions": _versions(),
+            "size_timeout_s": args.size_timeout, "query_timeout_s": args.query_timeout,
+            "rdflib_query_timeout_s": args.rdflib_query_timeout, "runs": args.runs,
             "generator": inputs_fingerprint()}
     print(f"kg benchmark {meta['date']}  git {meta['git']}  python {meta['python']}  cpus {meta['cpus']}"
           f"  pyoxigraph {meta['versions']['pyoxigraph']}  rdflib {meta['versions']['rdflib']}", flush=True)

@@ -15,15 +15,18 @@ Nothing is raised to the engine: every exception is recorded (deduplicated by ty
 innermost frame in graph/), its input saved under --findings, and the run goes on. Inputs
 slower than --slow seconds are saved too. At the end the harness prints the number of
 inputs, exceptions found, slow inputs and the time taken, and exits 1 if any exception was
-found. With atheris (coverage-guided, libFuzzer) the modules are instrumented and the shipped
-seeds/ documents are the starting corpus.
+found. With atheris (coverage-guided, libFuzzer; `pip install atheris`, not a project dependency)
+the graph modules are instrumented, the shipped seeds/ documents are the starting corpus, and
+libFuzzer runs in a child process that keeps its figures in FINDINGS/stats.json.
 """
 from __future__ import annotations
 
 import argparse
-import atexit
+import faulthandler
 import hashlib
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -57,15 +60,21 @@ LONGEST = 16_000  # characters of a composed document (--longest): long lines, n
 class Findings:
     """Exceptions and slow inputs found so far, with their inputs saved for replay."""
 
-    def __init__(self, folder: Path, slow: float):
+    def __init__(self, folder: Path, slow: float, hang: float = 120.0):
         self.folder = folder
         self.slow_limit = slow
+        self.hang_limit = hang
         self.iterations = 0
         self.exceptions: dict[tuple[str, str], int] = {}
         self.examples: dict[tuple[str, str], str] = {}
         self.slow: list[tuple[float, str]] = []
         self.started = time.monotonic()
         self.slowest = 0.0
+
+    def current(self, data: bytes) -> None:
+        """The input being run, in FINDINGS/current.bin: what to replay when a run hangs."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / "current.bin").write_bytes(data)
 
     def save(self, kind: str, data: bytes) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -89,6 +98,27 @@ class Findings:
         if seconds > self.slow_limit:
             self.slow.append((seconds, self.save("slow", data)))
             print(f"\nSLOW INPUT {seconds:.1f} s, {len(data)} bytes: {self.slow[-1][1]}", file=sys.stderr, flush=True)
+
+    def dump(self, path: Path) -> None:
+        """The figures so far as JSON (the atheris child writes them; libFuzzer's exit skips Python's)."""
+        data = {"iterations": self.iterations, "elapsed": time.monotonic() - self.started, "slowest": self.slowest,
+                "slow": self.slow, "exceptions": [[stage, where, count, self.examples[(stage, where)]]
+                                                  for (stage, where), count in sorted(self.exceptions.items())]}
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(temporary, path)
+
+    @classmethod
+    def load(cls, path: Path, folder: Path, slow: float) -> "Findings":
+        findings = cls(folder, slow)
+        data = json.loads(path.read_text(encoding="utf-8"))
+        findings.iterations, findings.slowest = data["iterations"], data["slowest"]
+        findings.slow = [tuple(item) for item in data["slow"]]
+        findings.started = time.monotonic() - data["elapsed"]
+        for stage, where, count, example in data["exceptions"]:
+            findings.exceptions[(stage, where)] = count
+            findings.examples[(stage, where)] = example
+        return findings
 
     def summary(self) -> str:
         elapsed = time.monotonic() - self.started
@@ -134,13 +164,13 @@ def compose(data: bytes, longest: int = LONGEST) -> tuple[bytes, str]:
 class Target:
     """One input through decode, read_bytes, extract_one (and optionally RDF assembly)."""
 
-    def __init__(self, findings: Findings, rdf: bool, longest: int = LONGEST):
+    def __init__(self, findings: Findings, rdf: bool, longest: int = LONGEST, stats: Path | None = None):
         from graph.build import extract_one
         from graph.knowledge import load_knowledge
         from graph.read import decode, read_bytes
         from graph.records import Document, Skip
 
-        self.findings, self.rdf, self.longest = findings, rdf, longest
+        self.findings, self.rdf, self.longest, self.stats = findings, rdf, longest, stats
         self.decode, self.read_bytes, self.extract_one = decode, read_bytes, extract_one
         self.Document, self.Skip = Document, Skip
         self.knowledge = load_knowledge()
@@ -149,6 +179,8 @@ class Target:
     def __call__(self, data: bytes) -> None:
         self.findings.iterations += 1
         raw, suffix = compose(data, self.longest)
+        self.findings.current(data)  # a hang leaves its input behind, and a traceback after --hang s
+        faulthandler.dump_traceback_later(self.findings.hang_limit, exit=False)
         started = time.monotonic()
         try:
             text, encoding = self.decode(raw)
@@ -172,7 +204,10 @@ class Target:
             except Exception as error:  # noqa: BLE001
                 self.findings.exception(error, data, "extract_one" if document.identifier == "lenient.txt"
                                         else "extract_one(read_bytes)")
+        faulthandler.cancel_dump_traceback_later()
         self.findings.timed(time.monotonic() - started, data)
+        if self.stats is not None:  # every input: libFuzzer may end the process after any of them
+            self.findings.dump(self.stats)
         if self.findings.iterations % 500 == 0:
             print(f"... {self.findings.summary().splitlines()[0]}, {len(self.findings.exceptions)} distinct exceptions, "
                   f"{time.monotonic() - self.findings.started:.0f} s", file=sys.stderr, flush=True)
@@ -199,24 +234,38 @@ def seed_corpus(folder: Path, max_len: int) -> Path:
 
 
 def run_atheris(args, findings: Findings) -> None:
+    """libFuzzer in a child process (it ends its process with exit(), past Python's clean-up)."""
+    stats = args.findings / "stats.json"
+    args.findings.mkdir(parents=True, exist_ok=True)
+    stats.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "tests.fuzz.fuzz_rules", "--atheris-child", str(stats), *sys.argv[1:]]
+    child = subprocess.run(command, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    if stats.is_file():
+        done = Findings.load(stats, args.findings, args.slow)
+        findings.__dict__.update(done.__dict__)
+    if child.returncode not in (0, 1):
+        print(f"libFuzzer ended with exit code {child.returncode}", file=sys.stderr)
+
+
+def atheris_child(args, stats: Path) -> None:
     import atheris
 
     with atheris.instrument_imports(include=["graph"]):
         import graph.build  # noqa: F401
         import graph.extract  # noqa: F401
         import graph.read  # noqa: F401
-    target = Target(findings, args.rdf, args.longest)
-    corpus = seed_corpus(Path(tempfile.mkdtemp(prefix="kg-fuzz-corpus-")), args.max_len)
-    args.findings.mkdir(parents=True, exist_ok=True)
+    findings = Findings(args.findings, args.slow, args.hang)
+    target = Target(findings, args.rdf, args.longest, stats)
+    corpus = seed_corpus(args.findings / "corpus", args.max_len)  # kept: the next run starts where this one ended
     argv = [sys.argv[0], f"-runs={args.iterations}", f"-max_len={args.max_len}", f"-seed={args.seed}",
             "-timeout=600", "-rss_limit_mb=8192", "-print_final_stats=1", f"-artifact_prefix={args.findings}/",
             *([f"-max_total_time={int(args.seconds)}"] if args.seconds else []), str(corpus)]
     atheris.Setup(argv, target)
-    atheris.Fuzz()  # exits the process when done; the atexit summary prints
+    atheris.Fuzz()  # never returns
 
 
 def run_hypothesis(args, findings: Findings) -> None:
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, given, seed, settings
     from hypothesis import strategies as st
 
     target = Target(findings, args.rdf, args.longest)
@@ -227,6 +276,7 @@ def run_hypothesis(args, findings: Findings) -> None:
 
     @settings(max_examples=args.iterations, deadline=None, database=None, derandomize=False,
               suppress_health_check=list(HealthCheck), phases=["generate"])
+    @seed(args.seed)
     @given(inputs)
     def fuzz(data: bytes) -> None:
         target(data)
@@ -241,10 +291,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-len", type=int, default=4096, help="largest input in bytes")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--slow", type=float, default=5.0, help="save inputs slower than this many seconds")
+    parser.add_argument("--hang", type=float, default=120.0, help="print every thread's traceback when one input "
+                        "runs this long (its bytes are in FINDINGS/current.bin)")
     parser.add_argument("--longest", type=int, default=LONGEST, help="longest composed document, in characters")
     parser.add_argument("--seconds", type=float, default=None, help="atheris: stop after this long")
     parser.add_argument("--rdf", action="store_true", help="also assemble RDF and round-trip the Turtle")
     parser.add_argument("--findings", type=Path, default=Path(tempfile.gettempdir()) / "kg-fuzz-findings")
+    parser.add_argument("--atheris-child", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     engine = args.engine
@@ -254,19 +307,17 @@ def main(argv: list[str] | None = None) -> int:
             engine = "atheris"
         except ImportError:
             engine = "hypothesis"
-    findings = Findings(args.findings, args.slow)
-    print(f"fuzzing with {engine}: {args.iterations} inputs of up to {args.max_len} bytes; findings in {args.findings}",
-          flush=True)
+    findings = Findings(args.findings, args.slow, args.hang)
+    if not args.atheris_child:
+            print(f"fuzzing with {engine}: {args.iterations} inputs of up to {args.max_len} bytes; findings in {args.findings}",
+              flush=True)
 
-    def report() -> None:  # libFuzzer ends the process itself: print from an exit handler, then exit
-        print("\n" + findings.summary(), flush=True)
-        sys.stdout.flush()
-        os._exit(1 if findings.exceptions else 0)
-
+    if args.atheris_child:
+        atheris_child(args, args.atheris_child)  # never returns
     if engine == "atheris":
-        atexit.register(report)
-        run_atheris(args, findings)  # does not return
-    run_hypothesis(args, findings)
+        run_atheris(args, findings)
+    else:
+        run_hypothesis(args, findings)
     print("\n" + findings.summary(), flush=True)
     return 1 if findings.exceptions else 0
 
