@@ -794,7 +794,8 @@ class Extractor:
         org_types = {"organisation", "municipality"}
         covered = [(s.start, s.end) for s in spans]
         known = {(m.person, m.organisation, m.title) for m in extraction.memberships if m.sentence == text}
-        for start, end in self.find_titles(text):
+        sentence_titles = self.find_titles(text)
+        for start, end in sentence_titles:
             if any(a <= start < b for a, b in covered):
                 continue
             department = self.department.match(text[end:]) or self.lower_department.match(text[end:])
@@ -817,7 +818,7 @@ class Extractor:
                 organisation = office_body if office_body is not None and self._is_office(role) else state.context
             if organisation is None:
                 continue
-            person = self._person_before(text, before, start)
+            person = self._person_before(text, before, start, sentence_titles)
             if person is None and fold(title or "") in self.address_titles:
                 continue  # "Councillor Janet Hargreaves": a form of address, not the post
             if person is None:
@@ -1022,20 +1023,37 @@ class Extractor:
             role = self.k.roles[role].broader if role in self.k.roles else None
         return False
 
-    def _person_before(self, text: str, before: list[Span], title_start: int) -> str | None:
-        """The person a title belongs to when only connectives, titles and organisations stand between."""
+    def _person_before(self, text: str, before: list[Span], title_start: int,
+                       titles: list[tuple[int, int]]) -> str | None:
+        """The person a title belongs to when only connectives, titles and organisations stand between.
+
+        `titles` are the sentence's title spans, found once per sentence: finding them again in
+        every gap made one name before a long run of titles cubic."""
         for span in reversed(before):
             if span.type == "person":
-                gap = text[span.end:title_start]
-                titles = self.find_titles(gap)
-                bare = "".join(" " if any(a <= i < b for a, b in titles) else c for i, c in enumerate(gap))
-                words = re.findall(r"[^\W\d_]+", bare)
-                if all(fold(w) in self.person_gap_words for w in words) and not re.search(r"[.;:!?]", gap):
+                gap_start = span.end
+                gap = text[gap_start:title_start]
+                if re.search(r"[.;:!?]", gap):
+                    return None
+                pieces, at = [], gap_start
+                for a, b in titles:
+                    if b <= gap_start or a >= title_start:
+                        continue
+                    a, b = max(a, gap_start), min(b, title_start)
+                    if a > at:
+                        pieces.append(text[at:a])
+                    pieces.append(" ")
+                    at = max(at, b)
+                pieces.append(text[at:title_start])
+                bare = "".join(pieces)
+                words = (m.group() for m in re.finditer(r"[^\W\d_]+", bare))
+                if all(fold(w) in self.person_gap_words for w in words):
                     return span.key
                 # "Graham Pell, who retires in August after eleven years as the borough's director"
-                if re.match(r"\s*,\s*(?:who|som|der|hvor)\b", gap) and len(words) <= 14 and not re.search(r"[.;:!?]", gap) \
-                        and words and fold(words[-1]) in {"as", "som", "som", "is", "er", "är", "was", "var"}:
-                    return span.key
+                if re.match(r"\s*,\s*(?:who|som|der|hvor)\b", gap):
+                    words = re.findall(r"[^\W\d_]+", bare)
+                    if 0 < len(words) <= 14 and fold(words[-1]) in {"as", "som", "is", "er", "är", "was", "var"}:
+                        return span.key
                 return None
         return None
 

@@ -359,16 +359,18 @@ _QUOTE = re.compile(r"^\s*(?:>\s?)+")
 _BULLET = re.compile(r"^(\s*)[*+-]\s+")
 _TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+# Spans are capped at 400 characters: an opener that never closes would otherwise make each
+# rule rescan the rest of the line from every opener (quadratic on a long line).
 _INLINE_RULES = (
     (re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])"), ""),  # images
     (re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])"), r"\1"),  # links
     (re.compile(r"<((?:https?|mailto):[^>\s]+|[^>\s@]+@[^>\s]+)>"), r"\1"),  # autolinks
     (re.compile(r"`([^`]+)`"), r"\1"),  # inline code
     (re.compile(r"</?[A-Za-z][^>\n]*>"), ""),  # inline HTML tags
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong
-    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),  # emphasis
-    (re.compile(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)"), r"\1"),  # emphasis, not snake_case
-    (re.compile(r"~~(.+?)~~"), r"\1"),  # strike-through
+    (re.compile(r"(\*\*|__)(?=\S)(.{1,400}?)(?<=\S)\1"), r"\2"),  # strong
+    (re.compile(r"(?<![\w*])\*(?=\S)(.{1,400}?)(?<=\S)\*(?![\w*])"), r"\1"),  # emphasis
+    (re.compile(r"(?<!\w)_(?=\S)(.{1,400}?)(?<=\S)_(?!\w)"), r"\1"),  # emphasis, not snake_case
+    (re.compile(r"~~(.{1,400}?)~~"), r"\1"),  # strike-through
 )
 _PROTECTED = 0xE000  # escaped characters are parked in the private-use area meanwhile
 _UNPROTECT = {_PROTECTED + code: code for code in range(128)}
