@@ -151,7 +151,11 @@ class Extractor:
         self.byline = re.compile(titled["byline"])
         connectors = "|".join(map(re.escape, titled["department_connectors"]))
         self.department = re.compile(rf"^\s+(?:{connectors})\s+(?:{CAP}|[a-zæøåäö]+-)(?:\s+(?:(?:{connectors})\s+)?(?:{CAP}|[a-zæøåäö]+-))*")
-        self.lower_department = re.compile(r"^\s+(?:for|för|of)\s+(?:[a-zæøåäöé]+(?:-[a-zæøåäöé]+)*)(?:\s+(?:og|och|and)\s+[a-zæøåäöé]+)?(?=\s*(?:[,.;:()]|$))")
+        # "for social work", "for children's services", "for adult social care, health and wellbeing";
+        # not "for two terms", not "för funktionsstöd, varit tillförordnad socialchef"
+        lower_word = r"(?!(?:one|two|three|four|five|six|seven|eight|nine|ten|several|many|the|a|an|years?|to|tre|fire|fem|två|fyra|år)\b)[a-zæøåäöé]+(?:[-'’][a-zæøåäöé]+)*"
+        words = rf"{lower_word}(?:\s+{lower_word}){{0,3}}"
+        self.lower_department = re.compile(rf"^\s+(?:for|för|of)\s+{words}(?:(?:\s*,\s*{words})*\s+(?:og|och|and)\s+{words})?(?=\s*(?:[,.;:()]|$))")
         self.title_only = re.compile(rf"^(?:{title})$", re.IGNORECASE)
         paper = rules["paper"]
         self.paper_nouns = {fold(n): kind for n, kind in paper["nouns"].items()}
@@ -1246,8 +1250,8 @@ class Extractor:
         return None
 
     def _discourse_municipality(self, found: list[tuple[Sentence, list[Span]]], text: str) -> Span | None:
-        """When the headline names no body: the municipality named most (twice or more, more than any
-        other) in a text that refers back to it ("the council", "kommunen")."""
+        """When the headline names no body: the municipality a text that refers back to one ("the council",
+        "kommunen") names most, or, when others are named as often, the one its lead sentence names alone."""
         if not self.discourse.search(text):
             return None
         counts: dict[str, int] = {}
@@ -1258,8 +1262,14 @@ class Extractor:
                     counts[span.key] = counts.get(span.key, 0) + 1
                     first.setdefault(span.key, span)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-        if ranked and ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
+        if not ranked:
+            return None
+        if ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
             return first[ranked[0][0]]
+        lead = next(({s.key for s in spans if s.type == "municipality"} for _, spans in found
+                     if any(s.type == "municipality" for s in spans)))
+        if len(lead) == 1 and counts[next(iter(lead))] == ranked[0][1]:
+            return first[next(iter(lead))]  # the one municipality of the lead, named as often as any other
         return None
 
     def _main_organisation(self, found: list[tuple[Sentence, list[Span]]]) -> Span | None:

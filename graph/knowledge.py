@@ -111,12 +111,21 @@ class Knowledge:
         return self.entries.get(key)
 
 
+# The modules whose code decides what one document's extraction is: a cached extraction is only
+# valid for the same code as well as the same rules (an upgrade of kg re-extracts everything).
+EXTRACTION_MODULES = ("read.py", "language.py", "segment.py", "extract.py", "knowledge.py", "records.py")
+
+
 def _fingerprint(directory: Path) -> str:
-    """Changes whenever any data file changes: what an incremental build keys its cache on."""
+    """Changes whenever any data file or the extraction code changes: what an incremental build keys its cache on."""
     digest = hashlib.sha256()
     for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix in {".ttl", ".csv", ".toml", ".rq"}):
         digest.update(path.relative_to(directory).as_posix().encode())
         digest.update(path.read_bytes())
+    code = Path(__file__).parent
+    for name in EXTRACTION_MODULES:
+        digest.update(name.encode())
+        digest.update((code / name).read_bytes())
     return digest.hexdigest()[:16]
 
 
