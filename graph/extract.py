@@ -149,6 +149,7 @@ class Extractor:
         self.discourse = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["discourse_words"])) + r")(?![^\W_])",
                                     re.IGNORECASE)
         self.byline = re.compile(titled["byline"])
+        self.deputy_prefix = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["deputy_prefixes"])) + r")\s+$")
         connectors = "|".join(map(re.escape, titled["department_connectors"]))
         self.department = re.compile(rf"^\s+(?:{connectors})\s+(?:{CAP}|[a-zæøåäö]+-)(?:\s+(?:(?:{connectors})\s+)?(?:{CAP}|[a-zæøåäö]+-))*")
         # "for social work", "for children's services", "for adult social care, health and wellbeing";
@@ -720,7 +721,9 @@ class Extractor:
             if any(len(word) >= n and word[-n:] in self.title_heads for n in self.title_head_lengths):
                 start = token.start()
                 conjunct = re.search(r"[^\W\d_]+-\s+(?:og|och|and|&|eller)\s+$", folded[:start])
-                found.append((conjunct.start() if conjunct else start, token.end()))
+                start = conjunct.start() if conjunct else start
+                deputy = self.deputy_prefix.search(folded[:start])
+                found.append((deputy.start() if deputy else start, token.end()))
         chosen: list[tuple[int, int]] = []
         for start, end in sorted(found, key=lambda span: (span[0], -(span[1] - span[0]))):
             if not chosen or start >= chosen[-1][1]:
@@ -1219,6 +1222,7 @@ class Extractor:
             if persons_here:
                 last_person = persons_here[-1]
         self.line_relations(found, state, extraction)
+        self._posts_in_named_units(found, extraction)
         for sentence, spans in found:
             for span in spans:
                 if span.type == "organisation":
@@ -1234,6 +1238,30 @@ class Extractor:
             mentions.setdefault(("paper", paper.key, paper.title), Mention("paper", paper.key, paper.title, paper.title, paper.sentence, 0))
         extraction.mentions = sorted(mentions.values(), key=lambda m: (m.start, m.type, m.key, m.surface))
         return extraction
+
+    def _posts_in_named_units(self, found: list[tuple[Sentence, list[Span]]], extraction: Extraction) -> None:
+        """Move a post given to a municipality to the one unit of the kind its title heads that the
+        text names ("Annelie Sundqvist, förvaltningschef" in minutes naming "Socialförvaltningen")."""
+        units = self.k.rules["relation"]["title_units"]["units"]
+        named = {}
+        for _, spans in found:
+            for span in spans:
+                if span.type == "organisation":
+                    named.setdefault(fold(span.name), span)
+        for index, membership in enumerate(extraction.memberships):
+            if membership.organisation_type != "municipality" or not membership.title:
+                continue
+            title = fold(membership.title)
+            for title_part, head in units.items():
+                if title_part not in title:
+                    continue
+                candidates = {span.key: span for name, span in named.items() if name.endswith(head) and len(name) > len(head)}
+                if len(candidates) == 1:
+                    unit = next(iter(candidates.values()))
+                    extraction.memberships[index] = replace(membership, organisation=unit.key, organisation_type="organisation")
+                    extraction.organisations.append(OrganisationFact(unit.key, parent=membership.organisation,
+                                                                     parent_type="municipality"))
+                break
 
     def is_media(self, span: Span) -> bool:
         return span.type == "organisation" and fold(span.name.split()[-1] if span.name.split() else "").endswith(self.media_heads)

@@ -46,9 +46,10 @@ def content_lines(text: str, knowledge: Knowledge) -> list[tuple[int, str]]:
 
 def _boundary_pattern(knowledge: Knowledge) -> re.Pattern:
     abbreviations = knowledge.rules["sentence"]["abbreviations"]
-    # A full stop after an abbreviation or a lone initial ("Søren K. Dahl") ends nothing.
+    # A full stop after an abbreviation or a lone initial ("Søren K. Dahl") ends nothing; nor does a
+    # dotted leader ("Sekreterare ........ Malin Höglund" in the signatures of minutes).
     guarded = "".join(rf"(?<!\b{re.escape(a)}\.)" for a in abbreviations if len(a) <= 6 and "." not in a)
-    return re.compile(guarded + r"(?<!\b[A-ZÆØÅÄÖ]\.)(?<=[.!?…])[\"”’)]?\s+(?=[\"“”‘'(«–-]?\s?[A-ZÆØÅÄÖÜÉ0-9])")
+    return re.compile(guarded + r"(?<!\b[A-ZÆØÅÄÖ]\.)(?<!\.\.\.\.)(?<=[.!?…])[\"”’)]?\s+(?=[\"“”‘'(«–-]?\s?[A-ZÆØÅÄÖÜÉ0-9])")
 
 
 def sentences(text: str, knowledge: Knowledge) -> list[Sentence]:
