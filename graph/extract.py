@@ -149,6 +149,7 @@ class Extractor:
         self.discourse = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["discourse_words"])) + r")(?![^\W_])",
                                     re.IGNORECASE)
         self.byline = re.compile(titled["byline"])
+        self.leaving_place = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["leaving_place_words"])) + r")\s+$", re.IGNORECASE)
         self.deputy_prefix = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["deputy_prefixes"])) + r")\s+$")
         connectors = "|".join(map(re.escape, titled["department_connectors"]))
         self.department = re.compile(rf"^\s+(?:{connectors})\s+(?:{CAP}|[a-zæøåäö]+-)(?:\s+(?:(?:{connectors})\s+)?(?:{CAP}|[a-zæøåäö]+-))*")
@@ -1272,7 +1273,8 @@ class Extractor:
         org_types = ("municipality", "organisation")
         head = [(sentence, spans) for sentence, spans in found if sentence.line_index == 0 or sentence.text in title]
         for kind in org_types:
-            named = {span.key: span for sentence, spans in head for span in spans if span.type == kind and not self.is_media(span)}
+            named = {span.key: span for sentence, spans in head for span in spans
+                     if span.type == kind and not self.is_media(span) and not self.leaving_place.search(sentence.text[:span.start])}
             if len(named) == 1:
                 return next(iter(named.values()))
         return None
@@ -1284,9 +1286,9 @@ class Extractor:
             return None
         counts: dict[str, int] = {}
         first: dict[str, Span] = {}
-        for _, spans in found:
+        for sentence, spans in found:
             for span in spans:
-                if span.type == "municipality":
+                if span.type == "municipality" and not self.leaving_place.search(sentence.text[:span.start]):
                     counts[span.key] = counts.get(span.key, 0) + 1
                     first.setdefault(span.key, span)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
@@ -1294,8 +1296,7 @@ class Extractor:
             return None
         if ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
             return first[ranked[0][0]]
-        lead = next(({s.key for s in spans if s.type == "municipality"} for _, spans in found
-                     if any(s.type == "municipality" for s in spans)))
+        lead = next(({s.key for s in spans if s.key in counts} for _, spans in found if any(s.key in counts for s in spans)))
         if len(lead) == 1 and counts[next(iter(lead))] == ranked[0][1]:
             return first[next(iter(lead))]  # the one municipality of the lead, named as often as any other
         return None
