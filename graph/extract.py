@@ -493,7 +493,7 @@ class Extractor:
                     parts.append(tokens[j])
                     j += 1
                     continue
-                if not self._is_name_word(nxt, allow_capitals=nxt not in state.acronyms):
+                if not self._is_name_word(nxt, allow_capitals=nxt not in state.acronyms) or (len(parts) >= 2 and self._starts_title(text, tokens, j, state)):
                     break
                 parts.append(tokens[j])
                 j += 1
@@ -510,6 +510,17 @@ class Extractor:
             else:
                 i += 1
         return spans
+
+    def _starts_title(self, text: str, tokens: list, j: int, state: DocumentState) -> bool:
+        """A capitalised word that begins the next cell's title ends a name in a flattened list:
+        "Yvonne Wahlbeck Administrativ chef", "Torbjörn Nyqvist Verksamhetsområdeschef"."""
+        following = tokens[j + 1] if j + 1 < len(tokens) else None
+        if following is not None and text[tokens[j].end():following.start()] == " " and fold(following.group(0)) in self.k.role_forms:
+            return True
+        if state.language in {"en", "fr"}:
+            return False  # English compounds are not written as one word ("Whitehead" is a surname)
+        folded = fold(tokens[j].group(0))
+        return any(len(folded) > n + 2 and folded[-n:] in self.title_heads for n in self.title_head_lengths)
 
     def _is_first_name(self, word: str) -> bool:
         if not word[0].isupper() or word in self.not_name:
@@ -826,7 +837,11 @@ class Extractor:
                 organisation = office_body if office_body is not None and self._is_office(role) else state.context
             if organisation is None:
                 continue
-            person = self._person_before(text, before, start, sentence_titles)
+            named_next = after[0] if after and after[0].type == "person" and not text[end:after[0].start].strip() \
+                and fold(title or "") not in self.address_titles else None
+            # "chef Uffe Holm, handicapchef Pia Kornø": a title right before a name is that name's,
+            # not the one before the comma's.
+            person = named_next.key if named_next else self._person_before(text, before, start, sentence_titles)
             if person is None and fold(title or "") in self.address_titles:
                 continue  # "Councillor Janet Hargreaves": a form of address, not the post
             if person is None:
