@@ -149,6 +149,9 @@ class Extractor:
         self.discourse = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["discourse_words"])) + r")(?![^\W_])",
                                     re.IGNORECASE)
         self.byline = re.compile(titled["byline"])
+        # "(Carers UK)", "(King's Fund)", "(Institut for Velfærdsledelse)": capitalised words and connectors
+        affiliation_word = r"[A-ZÆØÅÄÖ][\w&'’.-]*"
+        self.affiliation = re.compile(rf"(?:\s+[A-Z]{{2,4}}(?![\w(]))*\s*\(\s*(?P<name>{affiliation_word}(?:\s+(?:(?:of|for|and|&|the|og|och|af|för|i)\s+)?{affiliation_word}){{0,6}})\s*\)")
         self.leaving_place = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["leaving_place_words"])) + r")\s+$", re.IGNORECASE)
         self.deputy_prefix = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["deputy_prefixes"])) + r")\s+$")
         connectors = "|".join(map(re.escape, titled["department_connectors"]))
@@ -658,7 +661,28 @@ class Extractor:
             if span.type == "person":
                 state.persons.setdefault(span.key, span.name)
         spans = self._settle(spans + self._surnames(text, state))
-        return spans
+        return self._settle(spans + self._affiliations_in_parentheses(text, spans, state))
+
+    def _affiliations_in_parentheses(self, text: str, spans: list[Span], state: DocumentState) -> list[Span]:
+        """"Don Brereton CB (Carers UK), Sally Warren (King's Fund)": a capitalised name in parentheses
+        right after a person is the body that person comes from (not a party tag, a title or a place)."""
+        found = []
+        for person in (s for s in spans if s.type == "person"):
+            match = self.affiliation.match(text, person.end)
+            if not match:
+                continue
+            name = match.group("name").strip()
+            start, end = match.start("name"), match.start("name") + len(name)
+            words = name.split()
+            if re.fullmatch(self.party_pattern, name) or words[0] in self.not_name or self.title_only.match(name) \
+                    or self._is_first_name(words[0]) and len(words) <= 3:
+                continue
+            if any(s.start <= start and end <= s.end for s in spans if s.type != "country") \
+                    or any(s.type == "country" and (s.start, s.end) == (start, end) for s in spans):
+                continue  # already a name of its own ("(Region Stockholm)", "(Norway)")
+            found.append(Span("organisation", start, end, entity_key("organisation", name), name, priority=1,
+                              country=self._language_country(state.language), form_end=end))
+        return found
 
     def _surnames(self, text: str, state: DocumentState) -> list[Span]:
         """A person named in full once and then by surname ("Ms Okafor", "Thorsø sad ..."), when no
