@@ -85,6 +85,7 @@ class Extractor:
         org = rules["organisation"]
         self.not_name = set(org["not_name_words"])
         self.generic_bodies = {fold(w) for w in org["generic_bodies"]}
+        self.lower_unit_heads = tuple(fold(w) for w in org["lower_unit_heads"])
         heads = "|".join(sorted(map(re.escape, org["english_heads"]), key=len, reverse=True))
         connectors = "|".join(map(re.escape, org["english_tail_connectors"]))
         pre = rf"(?:(?:{CAP}|[A-Z]{{2,8}})(?:\s+(?:and|&))?\s+){{0,5}}"
@@ -149,6 +150,8 @@ class Extractor:
         self.discourse = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["discourse_words"])) + r")(?![^\W_])",
                                     re.IGNORECASE)
         self.byline = re.compile(titled["byline"])
+        self.shared_title = re.compile(titled["shared_title"], re.IGNORECASE)
+        self.plural_endings = tuple(titled["plural_endings"])
         # "(Carers UK)", "(King's Fund)", "(Institut for Velfærdsledelse)": capitalised words and connectors
         affiliation_word = r"[A-ZÆØÅÄÖ][\w&'’.-]*"
         self.affiliation = re.compile(rf"(?:\s+[A-Z]{{2,4}}(?![\w(]))*\s*\(\s*(?P<name>{affiliation_word}(?:\s+(?:(?:of|for|and|&|the|og|och|af|för|i)\s+)?{affiliation_word}){{0,6}})\s*\)")
@@ -291,6 +294,9 @@ class Extractor:
         compounds = WORD.finditer(text) if state.language not in {"en", "fr"} else ()
         for token in compounds:
             word = token.group(0)
+            if word[0].islower() and not word.endswith("-"):
+                spans.extend(self._lower_case_unit(text, token))
+                continue
             if not word[0].isupper() or word.endswith("-"):
                 continue
             folded = fold(word)
@@ -338,6 +344,20 @@ class Extractor:
                 spans.append(Span("organisation", start, match.end(), entity_key("organisation", name), name,
                                   priority=3, unit=True, form_end=form_end))
         return spans
+
+    def _lower_case_unit(self, text: str, token: re.Match) -> list[Span]:
+        """"omsorgsförvaltningen", "individ- och familjeomsorgen": a municipality's unit named in lower case."""
+        folded = fold(token.group(0))
+        head = next((h for h in self.lower_unit_heads if folded.endswith(h)), None)
+        if head is None or (len(folded) - len(head) < 3 and not head.endswith("omsorgen")):
+            return []
+        conjunct = re.search(r"[^\W\d_]+-\s+(?:og|och|and)\s+$", text[:token.start()])
+        start = conjunct.start() if conjunct else token.start()
+        if head == "familjeomsorgen" and not conjunct:
+            return []
+        written = text[start:token.end()]
+        name = written[0].upper() + written[1:]
+        return [Span("organisation", start, token.end(), entity_key("organisation", name), name, priority=1, unit=True)]
 
     def _cut_tail(self, text: str, tail_start: int, end: int) -> int:
         """"Centre for X at Lancaster University" is a unit at a university: cut before the second name."""
@@ -1070,6 +1090,40 @@ class Extractor:
             role = self.k.roles[role].broader if role in self.k.roles else None
         return False
 
+    def shared_title_relations(self, sentence: Sentence, spans: list[Span], extraction: Extraction) -> None:
+        """A run of people given one plural title at one body: each of them holds it there."""
+        text = sentence.text
+        for index, span in enumerate(spans):
+            if span.type not in {"organisation", "municipality"} or index < 2:
+                continue
+            match = self.shared_title.match(text[spans[index - 1].end:span.start])
+            if not match or spans[index - 1].type != "person":
+                continue
+            title = self._singular_title(match.group("title"))
+            if title is None:
+                continue
+            people = [spans[index - 1]]
+            for earlier in reversed(spans[:index - 1]):
+                if earlier.type != "person" or not re.fullmatch(r"\s*(?:,|,?\s*(?:och|og|and|samt))\s*", text[earlier.end:people[0].start]):
+                    break
+                people.insert(0, earlier)
+            if len(people) < 2:
+                continue
+            written, role = self._title(title)
+            known = {(m.person, m.organisation) for m in extraction.memberships}
+            for person in people:
+                if (person.key, span.key) not in known:
+                    extraction.memberships.append(Membership(person.key, span.key, span.type, written, role, text))
+
+    def _singular_title(self, plural: str) -> str | None:
+        """"enhetschefer" -> "enhetschef", "service managers" -> "service manager"; None if not a title."""
+        for ending in self.plural_endings:
+            if plural.casefold().endswith(ending) and len(plural) > len(ending) + 2:
+                singular = plural[: len(plural) - len(ending)]
+                if self.title_only.match(singular) or [(0, len(singular))] == self.find_titles(singular):
+                    return singular
+        return None
+
     def _person_before(self, text: str, before: list[Span], title_start: int,
                        titles: list[tuple[int, int]]) -> str | None:
         """The person a title belongs to when only connectives, titles and organisations stand between.
@@ -1258,6 +1312,7 @@ class Extractor:
                                                                      country=span.country))
             self.read_relations(sentence, spans, state, extraction)
             self.titled_relations(sentence, spans, state, extraction, last_person)
+            self.shared_title_relations(sentence, spans, extraction)
             persons_here = [s.key for s in spans if s.type == "person"]
             if persons_here:
                 last_person = persons_here[-1]
