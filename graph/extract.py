@@ -1332,7 +1332,20 @@ class Extractor:
         for paper in extraction.papers:
             mentions.setdefault(("paper", paper.key, paper.title), Mention("paper", paper.key, paper.title, paper.title, paper.sentence, 0))
         extraction.mentions = sorted(mentions.values(), key=lambda m: (m.start, m.type, m.key, m.surface))
+        self._merge_genitive_persons(extraction)
         return extraction
+
+    @staticmethod
+    def _merge_genitive_persons(extraction: Extraction) -> None:
+        """"Nina Eg Hansens cv" names Nina Eg Hansen when the text also names her without the -s."""
+        persons = {m.key: m.name for m in extraction.mentions if m.type == "person"}
+        renamed = {key: key[:-1] for key in persons if key.endswith("s") and key[:-1] in persons}
+        if not renamed:
+            return
+        extraction.mentions = [replace(m, key=renamed[m.key], name=persons[renamed[m.key]]) if m.type == "person" and m.key in renamed
+                               else m for m in extraction.mentions]
+        extraction.memberships = list(dict.fromkeys(replace(m, person=renamed.get(m.person, m.person)) for m in extraction.memberships))
+        extraction.papers = [replace(p, creators=tuple(dict.fromkeys(renamed.get(c, c) for c in p.creators))) for p in extraction.papers]
 
     def _posts_in_named_units(self, found: list[tuple[Sentence, list[Span]]], extraction: Extraction) -> None:
         """Move a post given to a municipality to the one unit of the kind its title heads that the

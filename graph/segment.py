@@ -48,7 +48,8 @@ def _boundary_pattern(knowledge: Knowledge) -> re.Pattern:
     abbreviations = knowledge.rules["sentence"]["abbreviations"]
     # A full stop after an abbreviation or a lone initial ("Søren K. Dahl") ends nothing; nor does a
     # dotted leader ("Sekreterare ........ Malin Höglund" in the signatures of minutes).
-    guarded = "".join(rf"(?<!\b{re.escape(a)}\.)" for a in abbreviations if len(a) <= 6 and "." not in a)
+    forms = sorted({form for a in abbreviations for form in (a, a[:1].upper() + a[1:])})  # "bitr." and "Bitr."
+    guarded = "".join(rf"(?<!\b{re.escape(a)}\.)" for a in forms if len(a) <= 6 and "." not in a)
     return re.compile(guarded + r"(?<!\b[A-ZÆØÅÄÖ]\.)(?<!\.\.\.\.)(?<=[.!?…])[\"”’)]?\s+(?=[\"“”‘'(«–-]?\s?[A-ZÆØÅÄÖÜÉ0-9])")
 
 
