@@ -150,6 +150,9 @@ class Extractor:
         self.discourse = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["discourse_words"])) + r")(?![^\W_])",
                                     re.IGNORECASE)
         self.byline = re.compile(titled["byline"])
+        hire_verbs = "|".join(sorted(map(re.escape, titled["hire_verbs"]), key=len, reverse=True))
+        self.hire_gap = re.compile(rf"^\s+(?:{hire_verbs})\s+$", re.IGNORECASE)
+        self.hire_as = re.compile(r"^\s*,?\s*(?:som|as|til|till|to be|to)\s+(?:(?:ny|nye|new|the|a|an|vår|sin|deres|its)\s+)*$", re.IGNORECASE)
         self.shared_title = re.compile(titled["shared_title"], re.IGNORECASE)
         self.plural_endings = tuple(titled["plural_endings"])
         # "(Carers UK)", "(King's Fund)", "(Institut for Velfærdsledelse)": capitalised words and connectors
@@ -876,6 +879,8 @@ class Extractor:
                 where = [s for s in before if s.type in org_types and re.match(r"\s*,\s*(?:where|hvor|där|som)\b", text[s.end:])]
                 if where:
                     organisation = where[-1]  # "joins from Kirklees Council, where she has been Service Director"
+                else:
+                    organisation = self._hiring_body(text, before, start)
             if organisation is None:
                 office_body = state.block or state.body
                 organisation = office_body if office_body is not None and self._is_office(role) else state.context
@@ -1089,6 +1094,14 @@ class Extractor:
             seen.add(role)
             role = self.k.roles[role].broader if role in self.k.roles else None
         return False
+
+    def _hiring_body(self, text: str, before: list[Span], title_start: int) -> Span | None:
+        """"Greve Kommune har ansat Mette Holst som socialdirektør": the body that hires, for the title after the name."""
+        for body, person in zip(before, before[1:]):
+            if body.type in {"organisation", "municipality"} and person.type == "person" and person is before[-1] \
+                    and self.hire_gap.match(text[body.end:person.start]) and self.hire_as.match(text[person.end:title_start]):
+                return body
+        return None
 
     def shared_title_relations(self, sentence: Sentence, spans: list[Span], extraction: Extraction) -> None:
         """A run of people given one plural title at one body: each of them holds it there."""
