@@ -627,6 +627,19 @@ class Extractor:
                                      priority=2, unit=False, form_end=match.end("acr")))
         return found
 
+    def _acronyms_by_initials(self, found: list[tuple[Sentence, list[Span]]], text: str, state: DocumentState) -> None:
+        """"WNC's Cabinet Member" in a text that names West Northamptonshire Council: an acronym never
+        defined, used for a body the text names in full (three letters or more)."""
+        for _, spans in found:
+            for span in spans:
+                if span.type not in {"organisation", "municipality"}:
+                    continue
+                words = [w for w in span.name.split() if fold(w) not in self.acronym_skip]
+                initials = "".join(w[0] for w in words if w[0].isalpha()).upper()
+                if len(initials) >= 3 and len(initials) == len(words) and initials not in state.acronyms \
+                        and re.search(rf"(?<![\w-]){initials}(?![\w-]|['’]\w\w)", text):
+                    state.acronyms[initials] = span
+
     @staticmethod
     def _settle(spans: list[Span]) -> list[Span]:
         """Keep non-overlapping spans: the longer name wins, then the more trusted rule."""
@@ -1150,7 +1163,8 @@ class Extractor:
                 if re.search(r"[.;:!?]", gap):
                     return None
                 pieces, at = [], gap_start
-                for a, b in titles:
+                bodies = [(s.start, s.end) for s in before if s.type in {"organisation", "municipality"} and s.start >= gap_start]
+                for a, b in sorted(titles + bodies):
                     if b <= gap_start or a >= title_start:
                         continue
                     a, b = max(a, gap_start), min(b, title_start)
@@ -1302,6 +1316,7 @@ class Extractor:
         for sentence in sentences(document.text, self.k):
             spans = self.names(sentence.text, state)
             found.append((sentence, spans))
+        self._acronyms_by_initials(found, document.text, state)
         # A second pass sees the acronyms the whole document defined and the surnames of the persons
         # it named, in the sentences where one of them occurs.
         later = set(state.acronyms) | {w for name in state.persons.values() for w in name.split()[1:]}
