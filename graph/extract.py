@@ -150,6 +150,7 @@ class Extractor:
         self.discourse = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["discourse_words"])) + r")(?![^\W_])",
                                     re.IGNORECASE)
         self.byline = re.compile(titled["byline"])
+        self.appointed = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["appointment_words"])) + r")(?![^\W_])", re.IGNORECASE)
         hire_verbs = "|".join(sorted(map(re.escape, titled["hire_verbs"]), key=len, reverse=True))
         self.hire_gap = re.compile(rf"^\s+(?:{hire_verbs})\s+$", re.IGNORECASE)
         self.hire_as = re.compile(r"^\s*,?\s*(?:som|as|til|till|to be|to)\s+(?:(?:ny|nye|new|the|a|an|vår|sin|deres|its)\s+)*$", re.IGNORECASE)
@@ -1345,6 +1346,7 @@ class Extractor:
             if persons_here:
                 last_person = persons_here[-1]
         self.line_relations(found, state, extraction)
+        self._headline_post(found, state, extraction)
         self._posts_in_named_units(found, extraction)
         for sentence, spans in found:
             for span in spans:
@@ -1374,6 +1376,32 @@ class Extractor:
                                else m for m in extraction.mentions]
         extraction.memberships = list(dict.fromkeys(replace(m, person=renamed.get(m.person, m.person)) for m in extraction.memberships))
         extraction.papers = [replace(p, creators=tuple(dict.fromkeys(renamed.get(c, c) for c in p.creators))) for p in extraction.papers]
+
+    def _headline_post(self, found: list[tuple[Sentence, list[Span]]], state: DocumentState, extraction: Extraction) -> None:
+        """"Socialchef i Tranås slutar" ... "Maria Holm lämnar ...": the post a headline names without a
+        name belongs to the first person the article names, at the body the headline names (else the
+        document's municipality)."""
+        head_lines = self.k.rules["date"]["head_lines"]
+        for index, (sentence, spans) in enumerate(found):
+            if sentence.line_index > head_lines:
+                return
+            titles = [(a, b) for a, b in self.find_titles(sentence.text) if not any(s.start <= a < s.end for s in spans)]
+            if not titles or any(s.type == "person" for s in spans) or self.byline.match(sentence.text) \
+                    or len(sentence.text.split()) > 20 or sentence.text.endswith(".") and not self.appointed.search(sentence.text):
+                continue  # a headline is short; a lead sentence must say the post was filled
+            bodies = [s for s in spans if s.type in {"organisation", "municipality"} and not self.is_media(s)
+                      and not self.leaving_place.search(sentence.text[:s.start])]
+            body = bodies[0] if bodies else state.context
+            first_person = next((s for later, later_spans in found[index + 1:] if not self.byline.match(later.text)
+                                 for s in later_spans if s.type == "person"), None)
+            if body is None or first_person is None:
+                return
+            if not any(m.person == first_person.key and m.organisation == body.key for m in extraction.memberships):
+                start, end = titles[0]
+                title, role = self._title(sentence.text[start:end])
+                extraction.memberships.append(Membership(first_person.key, body.key, body.type, title, role, sentence.text,
+                                                         self._qualifiers(sentence.text, sentence.text)))
+            return
 
     def _posts_in_named_units(self, found: list[tuple[Sentence, list[Span]]], extraction: Extraction) -> None:
         """Move a post given to a municipality to the one unit of the kind its title heads that the
