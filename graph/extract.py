@@ -150,6 +150,7 @@ class Extractor:
         self.discourse = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["discourse_words"])) + r")(?![^\W_])",
                                     re.IGNORECASE)
         self.byline = re.compile(titled["byline"])
+        self.body_prepositions = {"i", "in", "of", "at", "för", "for", "vid", "ved", "hos", "på"}
         self.appointed = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["appointment_words"])) + r")(?![^\W_])", re.IGNORECASE)
         hire_verbs = "|".join(sorted(map(re.escape, titled["hire_verbs"]), key=len, reverse=True))
         self.hire_gap = re.compile(rf"^\s+(?:{hire_verbs})\s+$", re.IGNORECASE)
@@ -887,7 +888,7 @@ class Extractor:
             organisation = None
             if after and after[0].type in org_types and self.title_to_org.match(text[end:after[0].start]):
                 organisation = after[0]
-            elif before and before[-1].type in org_types and before[-1].genitive and not text[before[-1].end:start].strip(" -"):
+            elif before and before[-1].type in org_types and self._body_before_title(text, before[-1], start):
                 organisation = before[-1]
             else:
                 where = [s for s in before if s.type in org_types and re.match(r"\s*,\s*(?:where|hvor|där|som)\b", text[s.end:])]
@@ -1109,6 +1110,14 @@ class Extractor:
             role = self.k.roles[role].broader if role in self.k.roles else None
         return False
 
+    def _body_before_title(self, text: str, body: Span, title_start: int) -> bool:
+        """"Regionens direktør", "RFO:s nyvalda ordförande", "är FSS nyvalde ordförande": the body before a
+        title, in the genitive or after "är"/"is", with at most qualifiers ("new", "acting") between."""
+        between = text[body.end:title_start].strip(" -")
+        if between and not all(fold(w) in self.k.qualifier_words for w in between.split()):
+            return False
+        return body.genitive or bool(between) and bool(re.search(r"(?<![^\W_])(?:är|er|is|blir|bliver)\s+$", text[:body.start]))
+
     def _hiring_body(self, text: str, before: list[Span], title_start: int) -> Span | None:
         """"Greve Kommune har ansat Mette Holst som socialdirektør": the body that hires, for the title after the name."""
         for body, person in zip(before, before[1:]):
@@ -1161,8 +1170,6 @@ class Extractor:
             if span.type == "person":
                 gap_start = span.end
                 gap = text[gap_start:title_start]
-                if re.search(r"[.;:!?]", gap):
-                    return None
                 pieces, at = [], gap_start
                 bodies = [(s.start, s.end) for s in before if s.type in {"organisation", "municipality"} and s.start >= gap_start]
                 for a, b in sorted(titles + bodies):
@@ -1175,8 +1182,11 @@ class Extractor:
                     at = max(at, b)
                 pieces.append(text[at:title_start])
                 bare = "".join(pieces)
+                if re.search(r"[.;:!?]", bare):
+                    return None  # punctuation outside the names and titles between ("RFO:s" is a name)
                 words = (m.group() for m in re.finditer(r"[^\W\d_]+", bare))
-                if all(fold(w) in self.person_gap_words for w in words):
+                if all(fold(w) in self.person_gap_words or fold(w) in self.k.qualifier_words
+                       or fold(w) in self.body_prepositions and bodies for w in words):
                     return span.key
                 # "Graham Pell, who retires in August after eleven years as the borough's director"
                 if re.match(r"\s*,\s*(?:who|som|der|hvor)\b", gap):
