@@ -72,6 +72,13 @@ def same_length_fold(text: str) -> str:
     return folded if len(folded) == len(text) else "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
+def any_of(words, *, after: str = r"(?![^\W_])", flags: int = 0) -> re.Pattern:
+    """One pattern for a word list of the rules: any of the words (longest first), whole words only,
+    followed by `after` (the end of a word by default; r"\s+$" for "just before this point")."""
+    alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    return re.compile(r"(?<![^\W_])(?:" + alternatives + r")" + after, flags)
+
+
 def entity_key(type_: str, name: str) -> str:
     return f"{type_}:~{name_key(name)}"
 
@@ -140,18 +147,17 @@ class Extractor:
         self.title_cell = re.compile(rf"^(?P<title>{title}(?:\s+(?:for|of|för|af)\s+[^()]+?)?)(?:\s*\((?P<office>[^()]+)\))?$", re.IGNORECASE)
         phrases = sorted({p for p, _ in knowledge.qualifier_phrases}, key=len, reverse=True)
         self.qualifier_phrase_of = dict(knowledge.qualifier_phrases)
-        self.qualifier_phrase = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, phrases)) + r")(?![^\W_])") if phrases else None
+        self.qualifier_phrase = any_of(phrases) if phrases else None
         self.person_gap_words = {fold(w) for w in titled["person_gap_words"]}
         prepositions = "|".join(sorted(map(re.escape, titled["org_prepositions"]), key=len, reverse=True))
         self.title_to_org = re.compile(rf"^\s*(?:,\s*|\(\s*|\s+(?:{prepositions})\s+(?:the\s+)?)$", re.IGNORECASE)
         self.pronouns = set(titled["pronouns"])
         self.address_titles = {fold(t) for t in titled["address_titles"]}
         self.media_heads = tuple(fold(h) for h in titled["media_heads"])
-        self.discourse = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["discourse_words"])) + r")(?![^\W_])",
-                                    re.IGNORECASE)
+        self.discourse = any_of(titled["discourse_words"], flags=re.IGNORECASE)
         self.byline = re.compile(titled["byline"])
         self.body_prepositions = {"i", "in", "of", "at", "för", "for", "vid", "ved", "hos", "på"}
-        self.appointed = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["appointment_words"])) + r")(?![^\W_])", re.IGNORECASE)
+        self.appointed = any_of(titled["appointment_words"], flags=re.IGNORECASE)
         hire_verbs = "|".join(sorted(map(re.escape, titled["hire_verbs"]), key=len, reverse=True))
         self.hire_gap = re.compile(rf"^\s+(?:{hire_verbs})\s+$", re.IGNORECASE)
         self.hire_as = re.compile(r"^\s*,?\s*(?:som|as|til|till|to be|to)\s+(?:(?:ny|nye|new|the|a|an|vår|sin|deres|its)\s+)*$", re.IGNORECASE)
@@ -160,8 +166,8 @@ class Extractor:
         # "(Carers UK)", "(King's Fund)", "(Institut for Velfærdsledelse)": capitalised words and connectors
         affiliation_word = r"[A-ZÆØÅÄÖ][\w&'’.-]*"
         self.affiliation = re.compile(rf"(?:\s+[A-Z]{{2,4}}(?![\w(]))*\s*\(\s*(?P<name>{affiliation_word}(?:\s+(?:(?:of|for|and|&|the|og|och|af|för|i)\s+)?{affiliation_word}){{0,6}})\s*\)")
-        self.leaving_place = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["leaving_place_words"])) + r")\s+$", re.IGNORECASE)
-        self.deputy_prefix = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, titled["deputy_prefixes"])) + r")\s+$")
+        self.leaving_place = any_of(titled["leaving_place_words"], after=r"\s+$", flags=re.IGNORECASE)
+        self.deputy_prefix = any_of(titled["deputy_prefixes"], after=r"\s+$")
         connectors = "|".join(map(re.escape, titled["department_connectors"]))
         self.department = re.compile(rf"^\s+(?:{connectors})\s+(?:{CAP}|[a-zæøåäö]+-)(?:\s+(?:(?:{connectors})\s+)?(?:{CAP}|[a-zæøåäö]+-))*")
         # "for social work", "for children's services", "for adult social care, health and wellbeing";
@@ -184,7 +190,7 @@ class Extractor:
         self.date_iso = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)(?!\d)")
         self.sector_patterns = self._sector_patterns()
         self.sector_exclusion = (
-            re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, knowledge.sector_exclusions)) + r")(?![^\W_])")
+            any_of(knowledge.sector_exclusions)
             if knowledge.sector_exclusions else None
         )
 
