@@ -6,11 +6,14 @@ the rules, so it can run in worker processes, or on a cluster, and be cached by 
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import gc
 import json
 import os
 import pickle
 import shutil
+import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -22,8 +25,9 @@ import pyoxigraph as ox
 from .extract import extract_document
 from .knowledge import Knowledge, load_knowledge
 from .language import detect_language
-from .rdf import DEFAULT_BASE, corpus_quads, turtle_bytes, write_bytes_atomically
+from .rdf import DEFAULT_BASE, Graph, corpus_graph, write_bytes_atomically
 from .read import DEFAULT_MAX_BYTES, collect
+from .network import ViewFacts
 from .records import Document, Extraction, Skip
 from .resolve import Corpus, resolve
 
@@ -39,12 +43,18 @@ class BuildResult:
     """What a build produced, before or after it was written."""
 
     corpus: Corpus
-    quads: list[ox.Quad]
+    graph: Graph
     documents: list[Document]
     skipped: list[Skip]
     knowledge: Knowledge
     written: dict[str, str] = field(default_factory=dict)
     cache: "ExtractionCache | None" = None
+    facts: "ViewFacts | None" = None  # what the view reads, gathered while the graph was written
+
+    @property
+    def quads(self) -> list[ox.Quad]:
+        """Every quad, in the graph's order (made on demand: the build itself works on text)."""
+        return self.graph.quads()
 
     def counts(self) -> dict[str, int]:
         """Entities per type, plus memberships, documents and triples: the build's summary."""
@@ -62,7 +72,7 @@ class BuildResult:
             "skipped files": len(self.skipped),
             # No triple stands in two graphs (a document's graph holds only its own nodes), so the
             # quads are the triples; hashing a million of them again would cost seconds.
-            "triples": len(self.quads),
+            "triples": self.graph.count,
         }
 
 
@@ -165,16 +175,78 @@ def build(paths: Iterable[str | os.PathLike], *, base: str = DEFAULT_BASE, max_b
     if cache is not None:
         cache.current = extractions  # what extraction gave, before resolution renames anything
     corpus = resolve(extractions, knowledge)
-    quads = corpus_quads(corpus, knowledge, base)
-    return BuildResult(corpus, quads, documents, skipped, knowledge, cache=cache)
+    facts = ViewFacts()
+    with _no_gc():
+        graph = corpus_graph(corpus, knowledge, base, facts=facts)
+    return BuildResult(corpus, graph, documents, skipped, knowledge, cache=cache, facts=facts)
 
 
-def write_store(quads: list[ox.Quad], directory: Path) -> None:
-    """A new embedded store at `directory` holding `quads` (named graphs kept)."""
+@contextlib.contextmanager
+def _no_gc():
+    """No cyclic collection while millions of small, acyclic strings and tuples are made: with the
+    corpus in memory, each collection walks every object, and they would take a third of the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def write_store(graph: Graph | list[ox.Quad], directory: Path) -> None:
+    """A new embedded store at `directory` holding the graph (named graphs kept).
+
+    A Graph is bulk-loaded from its TriG text, written beside the store for the load; Oxigraph
+    parses and indexes it without holding the GIL, so this can run in a thread of its own."""
     store = ox.Store(str(directory))
-    store.bulk_extend(quads)
+    if isinstance(graph, Graph):
+        source = directory.with_name(f".{directory.name}.trig")
+        with source.open("w", encoding="utf-8") as handle:
+            handle.writelines(graph.trig_parts())
+        try:
+            # lenient: every IRI was checked once when it was minted, every literal escaped.
+            store.bulk_load(path=str(source), format=ox.RdfFormat.TRIG, lenient=True)
+        finally:
+            source.unlink()
+    else:
+        store.bulk_extend(graph)
     store.flush()
     del store
+
+
+class _Background:
+    """A function run in a thread; `result()` waits for it and raises what it raised."""
+
+    def __init__(self, function: Callable, *args):
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(function, *args), daemon=True)
+        self.thread.start()
+
+    def _run(self, function: Callable, *args) -> None:
+        try:
+            function(*args)
+        except BaseException as error:  # noqa: BLE001 - handed to the waiting thread
+            self.error = error
+
+    def result(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+def write_turtle(graph: Graph, path: Path) -> None:
+    """graph.ttl, written piece by piece (never whole in memory) to a temporary file, then renamed."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        with temporary.open("w", encoding="utf-8") as handle:
+            handle.writelines(graph.turtle_parts())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _remove_tree(path: Path) -> None:
@@ -211,6 +283,41 @@ def _is_build_folder(path: Path) -> bool:
     return not entries or bool(entries & {GRAPH_FILE, REPORT_FILE, STORE_DIR, CACHE_DIR})
 
 
+def view_network(result: BuildResult):
+    """The view's network: read from the facts the build gathered, or (where only the store's query
+    engine can say which comes first) from an in-memory store of the graph, as `kg render` reads it."""
+    from .network import Ambiguous, network_from_store
+
+    if result.facts is not None:
+        try:
+            with _no_gc():
+                return result.facts.network()
+        except Ambiguous:
+            pass
+    memory = ox.Store()
+    memory.bulk_load(input="".join(result.graph.trig_parts()).encode("utf-8"), format=ox.RdfFormat.TRIG, lenient=True)
+    return network_from_store(memory)
+
+
+def _write_files(result: BuildResult, staging: Path, view: bool) -> None:
+    """graph.ttl, graph.html, the report and the cache, into the staging folder."""
+    write_turtle(result.graph, staging / GRAPH_FILE)
+    if view:
+        from .render import render_html
+
+        render_html(view_network(result), staging / VIEW_FILE, title="Social services leadership graph")
+    report = {
+        "counts": result.counts(),
+        "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
+        "documents": [{"identifier": d.identifier, "path": d.path, "sha256": d.content_hash, "encoding": d.encoding}
+                      for d in result.documents],
+        "rules": result.knowledge.fingerprint,
+    }
+    write_bytes_atomically(staging / REPORT_FILE, (json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8", "surrogateescape"))
+    if result.cache is not None:
+        result.cache.save_to(staging / CACHE_DIR, result.documents)
+
+
 def write_outputs(result: BuildResult, out_dir: str | os.PathLike, *, view: bool = True, store: bool = True) -> dict[str, str]:
     """Write graph.ttl, the store, the HTML view, the report and the cache, all or nothing.
 
@@ -222,26 +329,13 @@ def write_outputs(result: BuildResult, out_dir: str | os.PathLike, *, view: bool
     staging = out.with_name(f".{out.name}.new")
     _remove_tree(staging)
     staging.mkdir(parents=True)
-    write_bytes_atomically(staging / GRAPH_FILE, turtle_bytes(result.quads))
-    if store:
-        write_store(result.quads, staging / STORE_DIR)
-    if view:
-        from .network import network_from_store
-        from .render import render_html
-
-        memory = ox.Store()
-        memory.bulk_extend(result.quads)
-        render_html(network_from_store(memory), staging / VIEW_FILE, title="Social services leadership graph")
-    report = {
-        "counts": result.counts(),
-        "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
-        "documents": [{"identifier": d.identifier, "path": d.path, "sha256": d.content_hash, "encoding": d.encoding}
-                      for d in result.documents],
-        "rules": result.knowledge.fingerprint,
-    }
-    write_bytes_atomically(staging / REPORT_FILE, (json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8", "surrogateescape"))
-    if result.cache is not None:
-        result.cache.save_to(staging / CACHE_DIR, result.documents)
+    # The store loads in a thread (Oxigraph releases the GIL) while Python writes the rest.
+    loading = _Background(write_store, result.graph, staging / STORE_DIR) if store else None
+    try:
+        _write_files(result, staging, view)
+    finally:
+        if loading is not None:
+            loading.result()  # raises what the load raised; the staging folder is then left unused
     if out.exists():
         if _exchange(staging, out):
             _remove_tree(staging)  # now the previous build

@@ -7,6 +7,7 @@ whole store at once: the cost grows with the data, not with one query per node.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -81,11 +82,15 @@ def network_from_store(store: ox.Store) -> nx.MultiDiGraph:
     names = _names(store)
     documents = _documents(store)
     labels = {iri: _label(names.get(iri, []), types.get(iri)) for iri in set(names) | set(types)}
-
     links = _links(store, types)
     memberships = _memberships(store, types, labels, documents)
     mentions = _mentions(store, types, documents)
+    return _assemble(types, kinds, names, labels, links, memberships, mentions)
 
+
+def _assemble(types: dict[str, str], kinds: dict[str, str], names: dict[str, list], labels: dict[str, str],
+              links: list[tuple[str, str, str, str]], memberships: dict[str, list[dict]],
+              mentions: dict[str, dict]) -> nx.MultiDiGraph:
     sectors: dict[str, set[str]] = defaultdict(set)
     countries: dict[str, set[str]] = defaultdict(set)
     for source, target, relation, predicate in links:
@@ -138,6 +143,10 @@ def _node_types(store: ox.Store) -> tuple[dict[str, str], dict[str, str]]:
     for row in rows:
         if isinstance(row["node"], ox.NamedNode):
             found[row["node"].value].add(row["class"].value.removeprefix(KG))
+    return _types_of(found)
+
+
+def _types_of(found: dict[str, set[str]]) -> tuple[dict[str, str], dict[str, str]]:
     types, kinds = {}, {}
     for iri, names in found.items():
         types[iri] = min((TYPE_OF_CLASS[name] for name in names), key=TYPE_RANK.index)
@@ -247,24 +256,28 @@ def _memberships(
     roles: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         person, organisation = row["person"].value, row["organisation"].value
-        if person not in types or organisation not in types:
-            continue
-        role_iri = _text(row["role"])
-        document = _document_of(_text(row["document"]), documents)
-        roles[person].append(
-            {
-                "title": _text(row["title"]),
-                "role": _text(row["roleLabel"]) or (role_iri.rsplit("/", 1)[-1] if role_iri else None),
-                "organisation": labels[organisation],
-                "organisation_id": organisation,
-                "qualifiers": sorted(q for q in (_text(row["qualifiers"]) or "").split("\x1f") if q),
-                "date": _text(row["date"]),
-                "evidence": _text(row["evidence"]),
-                "document": document["identifier"],
-                "document_title": document["title"],
-            }
-        )
+        if person in types and organisation in types:
+            qualifiers = [q for q in (_text(row["qualifiers"]) or "").split("\x1f") if q]
+            values = [_text(row[name]) for name in ("role", "roleLabel", "title", "evidence", "document", "date")]
+            roles[person].append(_role_entry(organisation, *values, qualifiers, labels, documents))
     return roles
+
+
+def _role_entry(organisation: str, role_iri: str | None, role_label: str | None, title: str | None,
+                evidence: str | None, document_iri: str | None, date: str | None, qualifiers: list[str],
+                labels: dict[str, str], documents: dict[str, dict]) -> dict:
+    document = _document_of(document_iri, documents)
+    return {
+        "title": title,
+        "role": role_label or (role_iri.rsplit("/", 1)[-1] if role_iri else None),
+        "organisation": labels[organisation],
+        "organisation_id": organisation,
+        "qualifiers": sorted(qualifiers),
+        "date": date,
+        "evidence": evidence,
+        "document": document["identifier"],
+        "document_title": document["title"],
+    }
 
 
 def _role_order(role: dict) -> tuple:
@@ -281,9 +294,15 @@ def _mentions(store: ox.Store, types: dict[str, str], documents: dict[str, dict]
              UNION
              { ?document schema:mentions ?entity } }""",
     )
+    return _mention_entries([(row["entity"].value, row["document"].value, _text(row["evidence"])) for row in rows],
+                            types, documents)
+
+
+def _mention_entries(rows: list[tuple[str, str, str | None]], types: dict[str, str],
+                     documents: dict[str, dict]) -> dict[str, dict]:
+    """(entity, document, evidence) rows: per entity and document, the first evidence in text order."""
     mentions: dict[str, dict] = defaultdict(dict)
-    for row in sorted(rows, key=lambda row: (_text(row["evidence"]) is None, _text(row["evidence"]) or "")):
-        entity, document_iri = row["entity"].value, row["document"].value
+    for entity, document_iri, evidence in sorted(rows, key=lambda row: (row[2] is None, row[2] or "")):
         if entity not in types or document_iri in mentions[entity]:
             continue
         document = _document_of(document_iri, documents)
@@ -291,10 +310,151 @@ def _mentions(store: ox.Store, types: dict[str, str], documents: dict[str, dict]
             "document": document["identifier"],
             "title": document["title"],
             "date": document["date"],
-            "evidence": _text(row["evidence"]),
+            "evidence": evidence,
         }
     return mentions
 
 
 def _mention_order(mention: dict) -> tuple:
     return tuple(str(mention[key] or "") for key in ("document", "evidence"))
+
+
+class Ambiguous(Exception):
+    """The facts leave an order to the store's query engine (SAMPLE, or tied roles): ask the store."""
+
+
+class ViewFacts:
+    """The triples the view reads, gathered while the build writes the graph's Turtle text, and
+    read with the semantics of the queries above (union of all graphs, OPTIONAL as in SPARQL):
+    `network()` gives what `network_from_store` gives for a store of the same triples, without a
+    store. Terms are kept as their Turtle text and read back (rdf.text_term) only where needed."""
+
+    def __init__(self):
+        from .rdf import A, term_text
+
+        self.classes = {term_text(f"kg:{name}"): name for name in TYPE_OF_CLASS}
+        self.a = A
+        self.membership, self.mention, self.document = (term_text(c) for c in ("org:Membership", "kg:Mention", "foaf:Document"))
+        self.name_of = {term_text(curie): curie for curie in DEFAULT_NAME_PREDICATES}
+        slots = ("org:member", "org:organization", "org:role", "kg:roleTitle", "kg:evidence", "prov:wasDerivedFrom",
+                 "kg:observedOn", "kg:qualifier", "kg:mentionOf", "kg:inDocument", "schema:mentions",
+                 "dcterms:identifier", "dcterms:title", "dcterms:date", "rdf:type")
+        self.slot = {curie: defaultdict(list) for curie in slots}
+        self.links = {predicate: defaultdict(list) for predicate in LINKS}
+        self.table = {term_text(curie): values for curie, values in self.slot.items()}
+        self.table[A] = self.slot["rdf:type"]
+        from .rdf import iri_text
+
+        self.table.update({iri_text(predicate): values for predicate, values in self.links.items()})
+        self.names: dict[str, list[tuple[str, str]]] = defaultdict(list)
+
+    def add(self, subject: str, pairs: list[tuple[str, str]]) -> None:
+        table, name_of = self.table, self.name_of
+        for predicate, obj in pairs:
+            values = table.get(predicate)
+            if values is not None:
+                values[subject].append(obj)
+            name = name_of.get(predicate)
+            if name is not None:
+                self.names[subject].append((name, obj))
+
+    def network(self) -> nx.MultiDiGraph:
+        from .rdf import text_term
+
+        def value(text: str) -> str:
+            return text_term(text)[1]
+
+        typed = self.slot["rdf:type"]
+        found = {}
+        for subject, objects in typed.items():
+            classes = {self.classes[o] for o in objects if o in self.classes}
+            if classes and text_term(subject)[0] == "iri":
+                found.setdefault(value(subject), set()).update(classes)
+        types, kinds = _types_of(found)
+        names_by_text = {}
+        for subject, entries in self.names.items():
+            iri = value(subject) if text_term(subject)[0] == "iri" else None
+            if iri in types:
+                names_by_text[subject] = iri
+        names: dict[str, list] = {}
+        for subject, iri in names_by_text.items():
+            kept = set()
+            for name, obj in self.names[subject]:
+                kind, text, language = text_term(obj)
+                if kind == "literal" and text.strip():
+                    kept.add((text.strip(), name, language or ""))
+            if kept:
+                names[iri] = sorted(set(names.get(iri, [])) | kept)
+        labels = {iri: _label(names.get(iri, []), types.get(iri)) for iri in types}
+
+        documents = {}
+        for subject, objects in typed.items():
+            if self.document in objects:
+                def sample(curie: str) -> str | None:
+                    values = {value(o) for o in self.slot[curie].get(subject, ())}
+                    if len(values) > 1:
+                        raise Ambiguous(f"{curie} of {subject}")
+                    return next(iter(values), None)
+
+                iri = value(subject)
+                documents[iri] = {"identifier": sample("dcterms:identifier") or iri, "title": sample("dcterms:title"),
+                                  "date": sample("dcterms:date")}
+
+        links = []
+        for predicate, by_subject in self.links.items():
+            relation, reverse = LINKS[predicate]
+            for subject, objects in by_subject.items():
+                source = value(subject)
+                for obj in objects:
+                    kind, target, _ = text_term(obj)
+                    if kind == "iri" and source in types and target in types:
+                        links.append((target, source, relation, predicate) if reverse else (source, target, relation, predicate))
+
+        def english(subject_text: str) -> list[str]:
+            labels_ = []
+            for name, obj in self.names.get(subject_text, ()):
+                kind, text, language = text_term(obj)
+                if name == "skos:prefLabel" and kind == "literal" and language and (language == "en" or language.startswith("en-")):
+                    labels_.append(text)
+            return labels_
+
+        def optional(curie: str, subject: str) -> list:
+            return [value(o) for o in self.slot[curie].get(subject, ())] or [None]
+
+        memberships: dict[str, list[dict]] = defaultdict(list)
+        for subject, objects in typed.items():
+            if self.membership not in objects:
+                continue
+            persons = [value(o) for o in self.slot["org:member"].get(subject, ())]
+            organisations = [value(o) for o in self.slot["org:organization"].get(subject, ())]
+            roles = [(value(r), label) for r in self.slot["org:role"].get(subject, ()) for label in (english(r) or [None])]
+            qualifier_names = []
+            for q in self.slot["kg:qualifier"].get(subject, ()):
+                qualifier_names.extend(english(q) or [re.sub(r"^.*[#/]", "", value(q), count=1)])
+            qualifiers = [q for q in "\x1f".join(dict.fromkeys(qualifier_names)).split("\x1f") if q]
+            rows = {(person, organisation, role, role_label, title, evidence, document, date)
+                    for person in persons for organisation in organisations
+                    for role, role_label in (roles or [(None, None)])
+                    for title in optional("kg:roleTitle", subject) for evidence in optional("kg:evidence", subject)
+                    for document in optional("prov:wasDerivedFrom", subject) for date in optional("kg:observedOn", subject)}
+            for person, organisation, role, role_label, title, evidence, document, date in rows:
+                if person in types and organisation in types:
+                    memberships[person].append(_role_entry(organisation, role, role_label, title, evidence, document, date,
+                                                           qualifiers, labels, documents))
+        for roles in memberships.values():
+            by_order: dict[tuple, list[dict]] = defaultdict(list)
+            for role in roles:
+                by_order[_role_order(role)].append(role)
+            if any(len(group) > 1 and any(r != group[0] for r in group) for group in by_order.values()):
+                raise Ambiguous("roles that sort equal but differ")
+
+        rows = []
+        for subject, objects in typed.items():
+            if self.mention in objects:
+                rows.extend((entity, document, evidence) for entity in optional("kg:mentionOf", subject) if entity
+                            for document in optional("kg:inDocument", subject) if document
+                            for evidence in optional("kg:evidence", subject))
+        for subject, objects in self.slot["schema:mentions"].items():
+            rows.extend((value(o), value(subject), None) for o in objects)
+        mentions = _mention_entries(rows, types, documents)
+        return _assemble(types, kinds, names, labels, links, memberships, mentions)

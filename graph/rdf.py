@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -68,213 +70,488 @@ def digest(*parts: str) -> str:
 
 
 class IRIs:
-    """Mints the IRIs of one build; the base is configurable, the scheme of paths is not."""
+    """Mints the IRIs of one build; the base is configurable, the scheme of paths is not.
+
+    IRIs are plain strings here; each distinct one is checked once by Oxigraph (`ox.NamedNode`),
+    so an IRI that is not valid fails as it always did."""
 
     def __init__(self, base: str = DEFAULT_BASE):
         self.base = base if base.endswith(("/", "#")) else base + "/"
+        ox.NamedNode(self.base)
         self.entity = functools.lru_cache(maxsize=None)(self._entity)  # an entity's IRI is minted once per build
+        self.role = functools.lru_cache(maxsize=None)(self._role)
 
-    def _entity(self, key: str) -> ox.NamedNode:
+    def _entity(self, key: str) -> str:
         type_, rest = key.split(":", 1)
         if type_ == "sector":
-            return ox.NamedNode(f"{KG}sector-{rest}")
+            return _checked(f"{KG}sector-{rest}")
         local = slug(rest[1:]) if rest.startswith("~") else quote(rest, safe="-")
-        return ox.NamedNode(f"{self.base}id/{type_}/{local}")
+        return _checked(f"{self.base}id/{type_}/{local}")
 
-    def document(self, identifier: str) -> ox.NamedNode:
+    def document(self, identifier: str) -> str:
         # A file name that is not UTF-8 arrives with surrogate escapes: encode its bytes as they are.
         raw = identifier.encode("utf-8", "surrogateescape")
-        return ox.NamedNode(f"{self.base}id/document/{quote(raw, safe='-._~')}")
+        return _checked(f"{self.base}id/document/{quote(raw, safe='-._~')}")
 
-    def role(self, role_id: str) -> ox.NamedNode:
+    def _role(self, role_id: str) -> str:
         """A listed role's id, or the slug of a title no list holds (already percent-encoded)."""
-        return ox.NamedNode(f"{self.base}id/role/{quote(role_id, safe='-%')}")
+        return _checked(f"{self.base}id/role/{quote(role_id, safe='-%')}")
 
-    def node(self, kind: str, *parts: str) -> ox.NamedNode:
-        return ox.NamedNode(f"{self.base}id/{kind}/{digest(*parts)}")
+    def node(self, kind: str, *parts: str) -> str:
+        return f"{self.base}id/{kind}/{digest(*parts)}"  # hex under a checked base: valid
+
+
+def _checked(iri: str) -> str:
+    ox.NamedNode(iri)  # ValueError for an invalid IRI
+    return iri
+
+
+def clean_text(value: str) -> str:
+    """A literal's text: no control characters but tab and line breaks, valid UTF-8."""
+    clean = _CONTROL.sub("", value)
+    return clean.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # file names that are not UTF-8
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def literal(value: str, language: str | None = None) -> ox.Literal:
-    clean = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", value)
-    clean = clean.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # file names that are not UTF-8
+    clean = clean_text(value)
     return ox.Literal(clean, language=language) if language else ox.Literal(clean)
 
 
 def ontology_quads(knowledge: Knowledge) -> list[ox.Quad]:
     """The ontology, the sector scheme and the COFOG concepts: a self-describing graph file."""
+    return _ontology_quads(knowledge.directory)
+
+
+def _ontology_quads(directory: Path) -> list[ox.Quad]:
     quads = []
-    for path in (knowledge.directory / "kg.ttl", knowledge.directory / "schemes" / "sectors.ttl",
-                 knowledge.directory / "schemes" / "cofog.ttl"):
+    for path in (directory / "kg.ttl", directory / "schemes" / "sectors.ttl", directory / "schemes" / "cofog.ttl"):
         for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
             quads.append(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()))
     return quads
 
 
+# ---------------------------------------------------------------- the graph as Turtle text
+#
+# The graph is written as Turtle text directly, term by term, in exactly the bytes Oxigraph's
+# Turtle serializer gives for the same triples in the same order (tests/test_scale_rdf.py checks
+# it): a term's text is Oxigraph's own for every IRI under a prefix, "<iri>" for the others, and
+# literals are escaped as Oxigraph escapes them. One text serves graph.ttl and, wrapped in
+# TriG graph blocks, the store's bulk load; no per-triple Python object is made.
+
+_PROBE_S, _PROBE_P = ox.NamedNode("http://example.invalid/s"), ox.NamedNode("http://example.invalid/p")
+_PROBE_HEAD = "<http://example.invalid/s> <http://example.invalid/p> "
+TURTLE_HEADER = ox.serialize([ox.Triple(_PROBE_S, _PROBE_P, _PROBE_S)], format=ox.RdfFormat.TURTLE,
+                             prefixes=PREFIXES).decode().rsplit("\n", 2)[0] + "\n"
+_ESCAPES = {c: f"\\u{c:04X}" for c in (*range(0x20), 0x7F, 0xFFFE, 0xFFFF)}
+_ESCAPES.update({0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"})
+_NEEDS_ESCAPE = re.compile("[\x00-\x1f\x7f\"\\\\\ufffe\uffff]")
+_PREFIX_IRIS = tuple(PREFIXES.values())
+
+
+def _oxigraph_text(term_: ox.NamedNode | ox.Literal) -> str:
+    """How Oxigraph's Turtle serializer writes one term in object position."""
+    line = ox.serialize([ox.Triple(_PROBE_S, _PROBE_P, term_)], format=ox.RdfFormat.TURTLE, prefixes=PREFIXES).decode()
+    return line[len(TURTLE_HEADER) + len(_PROBE_HEAD):-len(" .\n")]
+
+
+_IRI_OF_TEXT: dict[str, str] = {"a": RDF_TYPE.value}
+
+
+@functools.lru_cache(maxsize=None)
+def _prefixed(iri: str) -> str:
+    text = _oxigraph_text(ox.NamedNode(iri))
+    _IRI_OF_TEXT[text] = iri
+    return text
+
+
+_UNESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
+_SHORT = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(match: re.Match) -> str:
+    code = match.group(1)
+    return chr(int(code[1:], 16)) if code[0] in "uU" and len(code) > 1 else _SHORT[code]
+
+
+def text_term(text: str) -> tuple[str, str, str | None]:
+    """A term's Turtle text as (kind, value, language): kind "iri", "literal" or "blank"."""
+    first = text[0]
+    if first == '"':
+        end = text.rindex('"')
+        value = text[1:end]
+        if "\\" in value:
+            value = _UNESCAPE.sub(_unescape, value)
+        rest = text[end + 1:]
+        return "literal", value, rest[1:] if rest.startswith("@") else None
+    if first == "<":
+        return "iri", text[1:-1], None
+    if text.startswith("_:"):
+        return "blank", text[2:], None
+    return "iri", _IRI_OF_TEXT[text], None
+
+
+def any_term_text(node) -> str:
+    """Any term's Turtle text, for reading back (text_term), not for writing."""
+    if isinstance(node, ox.NamedNode):
+        return A if node == RDF_TYPE else iri_text(node.value)
+    if isinstance(node, ox.BlankNode):
+        return f"_:{node.value}"
+    if node.language:
+        return f"{quoted(node.value)}@{node.language}"
+    return f"{quoted(node.value)}^^{iri_text(node.datatype.value)}"
+
+
+def iri_text(iri: str) -> str:
+    """An IRI as the Turtle serializer writes it: a prefixed name where one fits, else <iri>."""
+    return _prefixed(iri) if iri.startswith(_PREFIX_IRIS) else f"<{iri}>"
+
+
+@functools.lru_cache(maxsize=None)
+def _language(tag: str) -> str:
+    return ox.Literal("", language=tag).language  # validated and normalised as Oxigraph does
+
+
+def quoted(value: str) -> str:
+    if _NEEDS_ESCAPE.search(value):
+        value = value.translate(_ESCAPES)
+    return f'"{value}"'
+
+
+def literal_text(value: str, language: str | None = None) -> str:
+    """literal(value, language) as Turtle text."""
+    text = quoted(clean_text(value))
+    return f"{text}@{_language(language)}" if language else text
+
+
+_TERMS: dict[str, str] = {}
+
+
+def term_text(curie: str) -> str:
+    found = _TERMS.get(curie)
+    if found is None:
+        found = _TERMS[curie] = iri_text(term(curie).value)
+    return found
+
+
+A = "a"  # rdf:type as a predicate
+XSD_DATE_TEXT = iri_text(XSD_DATE.value)
+
+
+def date_text(value: str) -> str:
+    return f"{quoted(value)}^^{XSD_DATE_TEXT}"
+
+
+@dataclass
+class Chunk:
+    """A run of Turtle statements in one graph, without the final " .": its first and last
+    subject and predicate let runs join as one serializer pass would have written them."""
+
+    graph: str | None  # the graph IRI; None for the default graph
+    text: str
+    first: tuple[str, str]
+    last: tuple[str, str]
+    count: int
+
+    def data(self) -> tuple:
+        return (self.graph, self.text, self.first, self.last, self.count)
+
+
+class _Writer:
+    """Turtle statements, grouped as the serializer groups consecutive triples (";" and ",")."""
+
+    def __init__(self, graph: str | None = None, facts=None):
+        self.graph = graph
+        self.facts = facts  # a network.ViewFacts that reads the same triples, or None
+        self.parts: list[str] = []
+        self.subject: str | None = None
+        self.predicate: str | None = None
+        self.first: tuple[str, str] | None = None
+        self.count = 0
+
+    def add(self, subject: str, pairs: list[tuple[str, str]]) -> None:
+        """Triples of one subject, (predicate text, object text) in order."""
+        if not pairs:
+            return
+        if self.facts is not None:
+            self.facts.add(subject, pairs)
+        parts = self.parts
+        predicate, obj = pairs[0]
+        if subject == self.subject:
+            parts.append(f" , {obj}" if predicate == self.predicate else f" ;\n\t{predicate} {obj}")
+        else:
+            if self.subject is None:
+                self.first = (subject, predicate)
+            else:
+                parts.append(" .\n")
+            parts.append(f"{subject} {predicate} {obj}")
+        previous = predicate
+        for predicate, obj in pairs[1:]:
+            if predicate == previous:
+                parts.append(f" , {obj}")
+            else:
+                parts.append(f" ;\n\t{predicate} {obj}")
+                previous = predicate
+        self.subject, self.predicate = subject, previous
+        self.count += len(pairs)
+
+    def chunk(self) -> Chunk | None:
+        if self.first is None:
+            return None
+        return Chunk(self.graph, "".join(self.parts), self.first, (self.subject, self.predicate), self.count)
+
+
 def _role_concept(iris: IRIs, knowledge: Knowledge, role_id: str | None, title: str, language: str,
-                  out: dict[str, set]) -> ox.NamedNode:
+                  out: dict[str, set]) -> str:
     """The role concept of a title: a listed role, or a concept of its own under its compound head."""
     listed = knowledge.roles.get(role_id) if role_id else None
     if listed and fold(title) in {fold(listed.en), *(fold(f) for forms in listed.forms.values() for f in forms)}:
         concept = iris.role(listed.id)
     else:
         concept = iris.role(slug(title))
-        out.setdefault(concept.value, set()).add(("pref", fold(title), "en"))
+        out.setdefault(concept, set()).add(("pref", fold(title), "en"))
         if listed:
-            out[concept.value].add(("broader", listed.id, ""))
-    out.setdefault(concept.value, set()).add(("alt", title, language))
+            out[concept].add(("broader", listed.id, ""))
+    out.setdefault(concept, set()).add(("alt", title, language))
     return concept
 
 
-def _role_quads(iris: IRIs, knowledge: Knowledge, concepts: dict[str, set]) -> list[ox.Quad]:
-    quads = []
-    pending = {iris.role(rid).value: rid for rid in knowledge.roles}
+def _role_triples(iris: IRIs, knowledge: Knowledge, concepts: dict[str, set]) -> list[tuple[str, str, str]]:
+    triples = []
+    pending = {iris.role(rid): rid for rid in knowledge.roles}
     seen: set[str] = set()
     queue = list(concepts)
+    pref, alt, broader_p = term_text("skos:prefLabel"), term_text("skos:altLabel"), term_text("skos:broader")
     while queue:
         iri = queue.pop()
         if iri in seen:
             continue
         seen.add(iri)
-        node = ox.NamedNode(iri)
+        node = iri_text(iri)
         for cls in ("org:Role", "skos:Concept", "kg:Role"):
-            quads.append(ox.Quad(node, RDF_TYPE, term(cls)))
-        quads.append(ox.Quad(node, term("skos:inScheme"), term("kg:roles")))
+            triples.append((node, A, term_text(cls)))
+        triples.append((node, term_text("skos:inScheme"), term_text("kg:roles")))
         role_id = pending.get(iri)
         if role_id:
             role = knowledge.roles[role_id]
-            quads.append(ox.Quad(node, term("skos:prefLabel"), literal(role.en, "en")))
+            triples.append((node, pref, literal_text(role.en, "en")))
             for language, forms in role.forms.items():
                 for form in forms:
-                    quads.append(ox.Quad(node, term("skos:altLabel"), literal(form, language)))
+                    triples.append((node, alt, literal_text(form, language)))
             if role.broader and role.broader in knowledge.roles:
                 broader = iris.role(role.broader)
-                quads.append(ox.Quad(node, term("skos:broader"), broader))
-                queue.append(broader.value)
+                triples.append((node, broader_p, iri_text(broader)))
+                queue.append(broader)
         for kind, value, language in sorted(concepts.get(iri, ())):
             if kind == "pref" and not role_id:
-                quads.append(ox.Quad(node, term("skos:prefLabel"), literal(value, language)))
+                triples.append((node, pref, literal_text(value, language)))
             elif kind == "alt":
-                quads.append(ox.Quad(node, term("skos:altLabel"), literal(value, language or None)))
+                triples.append((node, alt, literal_text(value, language or None)))
             elif kind == "broader":
                 broader = iris.role(value)
-                quads.append(ox.Quad(node, term("skos:broader"), broader))
-                queue.append(broader.value)
+                triples.append((node, broader_p, iri_text(broader)))
+                queue.append(broader)
     if seen:
-        quads.append(ox.Quad(term("kg:roles"), RDF_TYPE, term("skos:ConceptScheme")))
-        quads.append(ox.Quad(term("kg:roles"), term("skos:prefLabel"), literal("Roles held in public social services", "en")))
-    return list(dict.fromkeys(quads))  # a written title may also be a listed form
+        roles = term_text("kg:roles")
+        triples.append((roles, A, term_text("skos:ConceptScheme")))
+        triples.append((roles, pref, literal_text("Roles held in public social services", "en")))
+    return list(dict.fromkeys(triples))  # a written title may also be a listed form
 
 
-def _entity_quads(iris: IRIs, entity: Entity, knowledge: Knowledge) -> list[ox.Quad]:
-    node = iris.entity(entity.key)
-    quads = [ox.Quad(node, RDF_TYPE, term(cls)) for cls in TYPES[entity.type]]
-    label = term("foaf:name") if entity.type == "person" else term("skos:prefLabel")
+def _entity_triples(iris: IRIs, entity: Entity, knowledge: Knowledge) -> tuple[str, list[tuple[str, str]]]:
+    node = iri_text(iris.entity(entity.key))
+    pairs = [(A, term_text(cls)) for cls in TYPES[entity.type]]
+    label = term_text("foaf:name") if entity.type == "person" else term_text("skos:prefLabel")
     if entity.type == "country":
         row = knowledge.countries.get(entity.key.split(":", 1)[1], {})
         for language in ("en", "da", "sv"):
-            quads.append(ox.Quad(node, label, literal(row.get(language) or entity.name, language)))
+            pairs.append((label, literal_text(row.get(language) or entity.name, language)))
     else:
-        quads.append(ox.Quad(node, label, literal(entity.name)))
-    quads.append(ox.Quad(node, term("rdfs:label"), literal(entity.name)))
-    for alias in entity.aliases:
-        quads.append(ox.Quad(node, term("skos:altLabel"), literal(alias)))
+        pairs.append((label, literal_text(entity.name)))
+    pairs.append((term_text("rdfs:label"), literal_text(entity.name)))
+    alt = term_text("skos:altLabel")
+    pairs.extend((alt, literal_text(alias)) for alias in entity.aliases)
     if entity.parent and entity.type == "organisation":
-        quads.append(ox.Quad(node, term("org:subOrganizationOf"), iris.entity(entity.parent)))
+        pairs.append((term_text("org:subOrganizationOf"), iri_text(iris.entity(entity.parent))))
     if entity.country:
         where = "schema:containedInPlace" if entity.type == "municipality" else "schema:location"
-        quads.append(ox.Quad(node, term(where), iris.entity(entity.country)))
-    for sector in entity.sectors:
-        quads.append(ox.Quad(node, term("kg:sector"), iris.entity(f"sector:{sector}")))
-    return quads
+        pairs.append((term_text(where), iri_text(iris.entity(entity.country))))
+    sector = term_text("kg:sector")
+    pairs.extend((sector, iri_text(iris.entity(f"sector:{s}"))) for s in entity.sectors)
+    return node, pairs
 
 
-def _paper_quads(iris: IRIs, paper: Paper, corpus: Corpus) -> list[ox.Quad]:
-    node = iris.entity(paper.key)
-    cls = PAPER_CLASSES[paper.kind]
-    quads = [ox.Quad(node, RDF_TYPE, term(c)) for c in ("schema:CreativeWork", "kg:Paper", cls)]
-    quads.append(ox.Quad(node, term("dcterms:type"), term(cls)))
-    quads.append(ox.Quad(node, term("dcterms:title"), literal(paper.title)))
-    quads.append(ox.Quad(node, term("rdfs:label"), literal(paper.title)))
-    for alias in paper.aliases:
-        quads.append(ox.Quad(node, term("dcterms:alternative"), literal(alias)))
+def _paper_triples(iris: IRIs, paper: Paper, corpus: Corpus) -> tuple[str, list[tuple[str, str]]]:
+    node = iri_text(iris.entity(paper.key))
+    cls = term_text(PAPER_CLASSES[paper.kind])
+    pairs = [(A, term_text("schema:CreativeWork")), (A, term_text("kg:Paper")), (A, cls),
+             (term_text("dcterms:type"), cls), (term_text("dcterms:title"), literal_text(paper.title)),
+             (term_text("rdfs:label"), literal_text(paper.title))]
+    pairs.extend((term_text("dcterms:alternative"), literal_text(alias)) for alias in paper.aliases)
     if paper.publisher and paper.publisher in corpus.entities:
-        quads.append(ox.Quad(node, term("dcterms:publisher"), iris.entity(paper.publisher)))
+        pairs.append((term_text("dcterms:publisher"), iri_text(iris.entity(paper.publisher))))
     if paper.series and paper.series in corpus.papers and paper.series != paper.key:
-        quads.append(ox.Quad(node, term("dcterms:isPartOf"), iris.entity(paper.series)))
-    for creator in paper.creators:
-        if creator in corpus.entities:
-            quads.append(ox.Quad(node, term("dcterms:creator"), iris.entity(creator)))
-    return quads
+        pairs.append((term_text("dcterms:isPartOf"), iri_text(iris.entity(paper.series))))
+    creator = term_text("dcterms:creator")
+    pairs.extend((creator, iri_text(iris.entity(c))) for c in paper.creators if c in corpus.entities)
+    return node, pairs
+
+
+def _document_chunk(iris: IRIs, knowledge: Knowledge, corpus: Corpus, extraction, role_concepts: dict[str, set],
+                    facts=None) -> Chunk:
+    """What one document states, in its own named graph."""
+    t = term_text
+    doc_iri = iris.document(extraction.identifier)
+    doc = iri_text(doc_iri)
+    out = _Writer(doc_iri, facts)
+    pairs = [(A, t("foaf:Document")), (A, t("prov:Entity")), (t("dcterms:title"), literal_text(extraction.title)),
+             (t("dcterms:identifier"), literal_text(extraction.identifier)),
+             (t("dcterms:language"), literal_text(extraction.language))]
+    if extraction.content_hash:
+        pairs.append((t("kg:contentHash"), literal_text(extraction.content_hash)))
+    date = date_text(extraction.date) if extraction.date else None
+    if date:
+        pairs.append((t("dcterms:date"), date))
+    first_sentence: dict[str, str] = {}
+    forms: dict[str, set[str]] = {}
+    entities = corpus.entities
+    for mention in extraction.mentions:
+        if mention.type != "paper" and mention.key not in entities and mention.type != "sector":
+            continue
+        first_sentence.setdefault(mention.key, mention.sentence)
+        forms.setdefault(mention.key, set()).add(mention.surface)
+    mentioned = sorted(first_sentence)
+    targets = {key: iri_text(iris.entity(key)) for key in mentioned}
+    mentions = t("schema:mentions")
+    pairs.extend((mentions, targets[key]) for key in mentioned)  # the document's own triples stay together
+    out.add(doc, pairs)
+    mention_type, mention_of, in_document = (A, t("kg:Mention")), t("kg:mentionOf"), t("kg:inDocument")
+    evidence, surface_form = t("kg:evidence"), t("kg:surfaceForm")
+    for key in mentioned:
+        node = iri_text(iris.node("mention", extraction.identifier, key))
+        pairs = [mention_type, (mention_of, targets[key]), (in_document, doc),
+                 (evidence, literal_text(first_sentence[key]))]
+        pairs.extend((surface_form, literal_text(form)) for form in sorted(forms[key]) if form)
+        out.add(node, pairs)
+    seen: set[str] = set()
+    membership_type, member, organization = (A, t("org:Membership")), t("org:member"), t("org:organization")
+    role_p, title_p, derived, observed = t("org:role"), t("kg:roleTitle"), t("prov:wasDerivedFrom"), t("kg:observedOn")
+    qualifier_p = t("kg:qualifier")
+    for membership in extraction.memberships:
+        if membership.person not in entities or membership.organisation not in entities:
+            continue
+        node = iris.node("membership", extraction.identifier, membership.person, membership.organisation,
+                         membership.title or "")
+        if node in seen:
+            continue  # the same post stated twice in one document is one membership
+        seen.add(node)
+        pairs = [membership_type, (member, iri_text(iris.entity(membership.person))),
+                 (organization, iri_text(iris.entity(membership.organisation)))]
+        if membership.title:
+            concept = _role_concept(iris, knowledge, membership.role, membership.title, extraction.language, role_concepts)
+            pairs.append((role_p, iri_text(concept)))
+            pairs.append((title_p, literal_text(membership.title)))
+        pairs.append((derived, doc))
+        pairs.append((evidence, literal_text(membership.sentence)))
+        if date:
+            pairs.append((observed, date))
+        pairs.extend((qualifier_p, t(QUALIFIERS[q])) for q in membership.qualifiers)
+        out.add(iri_text(node), pairs)
+    return out.chunk()
+
+
+@functools.lru_cache(maxsize=8)
+def _ontology_chunk(directory: Path, fingerprint: str) -> Chunk | None:
+    """The ontology as Oxigraph writes it (it is small and the same in every build of these rules)."""
+    quads = _ontology_quads(directory)
+    if not quads:
+        return None
+    text = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES).decode()
+    if not (text.startswith(TURTLE_HEADER) and text.endswith(" .\n")):
+        raise ValueError("unexpected Turtle layout of the ontology")
+
+    def pair(quad: ox.Quad) -> tuple[str, str]:
+        if not isinstance(quad.subject, ox.NamedNode):
+            raise ValueError("the ontology's subjects must be IRIs")
+        return iri_text(quad.subject.value), A if quad.predicate == RDF_TYPE else iri_text(quad.predicate.value)
+
+    return Chunk(None, text[len(TURTLE_HEADER):-len(" .\n")], pair(quads[0]), pair(quads[-1]), len(quads))
+
+
+class Graph:
+    """The whole graph as Turtle chunks in the fixed order: ontology, entities, papers, one chunk
+    per document (its named graph), roles. Written as graph.ttl and loaded into the store."""
+
+    def __init__(self, chunks: list[Chunk]):
+        self.chunks = [c for c in chunks if c is not None]
+        self.count = sum(c.count for c in self.chunks)
+
+    def turtle_parts(self):
+        """graph.ttl in pieces: the bytes Oxigraph's serializer gives for the triples in this order."""
+        previous = None
+        for chunk in self.chunks:
+            if previous is None:
+                yield TURTLE_HEADER
+                yield chunk.text
+            elif chunk.first[0] != previous.last[0]:
+                yield " .\n"
+                yield chunk.text
+            else:  # the same subject goes on, as one serializer pass would have written it
+                subject, predicate = chunk.first
+                if predicate == previous.last[1]:
+                    yield " , " + chunk.text[len(subject) + len(predicate) + 2:]
+                else:
+                    yield " ;\n\t" + chunk.text[len(subject) + 1:]
+            previous = chunk
+        if previous is not None:
+            yield " .\n"
+
+    def turtle_bytes(self) -> bytes:
+        return "".join(self.turtle_parts()).encode("utf-8")
+
+    def trig_parts(self):
+        """The same triples as TriG, each document's in its named graph: what the store loads."""
+        yield TURTLE_HEADER
+        for chunk in self.chunks:
+            if chunk.graph is None:
+                yield chunk.text + " .\n"
+            else:
+                yield f"<{chunk.graph}> {{\n{chunk.text} .\n}}\n"
+
+    def quads(self) -> list[ox.Quad]:
+        data = "".join(self.trig_parts()).encode("utf-8")
+        return list(ox.parse(input=data, format=ox.RdfFormat.TRIG))
+
+
+def corpus_graph(corpus: Corpus, knowledge: Knowledge, base: str = DEFAULT_BASE, facts=None) -> Graph:
+    """The graph of a resolved corpus. Every collection is walked in a fixed order (documents by
+    name, entities by key), so the same corpus gives the same chunks in any input order. With
+    `facts` (a network.ViewFacts), every triple is also handed to it, for the view."""
+    iris = IRIs(base)
+    chunks = [_ontology_chunk(Path(knowledge.directory), knowledge.fingerprint)]
+    if facts is not None:
+        for quad in _ontology_quads(Path(knowledge.directory)):
+            facts.add(any_term_text(quad.subject), [(any_term_text(quad.predicate), any_term_text(quad.object))])
+    entities = _Writer(None, facts)
+    for entity in corpus.entities.values():
+        entities.add(*_entity_triples(iris, entity, knowledge))
+    for paper in corpus.papers.values():
+        entities.add(*_paper_triples(iris, paper, corpus))
+    chunks.append(entities.chunk())
+    role_concepts: dict[str, set] = {}
+    chunks.extend(_document_chunk(iris, knowledge, corpus, x, role_concepts, facts) for x in corpus.extractions)
+    roles = _Writer(None, facts)
+    for subject, predicate, obj in _role_triples(iris, knowledge, role_concepts):
+        roles.add(subject, [(predicate, obj)])
+    chunks.append(roles.chunk())
+    return Graph(chunks)
 
 
 def corpus_quads(corpus: Corpus, knowledge: Knowledge, base: str = DEFAULT_BASE) -> list[ox.Quad]:
-    """Every quad of the graph, sorted: the same corpus gives the same list, byte for byte."""
-    iris = IRIs(base)
-    quads: list[ox.Quad] = ontology_quads(knowledge)
-    for entity in corpus.entities.values():
-        quads.extend(_entity_quads(iris, entity, knowledge))
-    for paper in corpus.papers.values():
-        quads.extend(_paper_quads(iris, paper, corpus))
-    role_concepts: dict[str, set] = {}
-    for extraction in corpus.extractions:
-        doc = iris.document(extraction.identifier)
-        graph = doc
-        add = lambda s, p, o: quads.append(ox.Quad(s, p, o, graph))  # noqa: E731
-        for cls in ("foaf:Document", "prov:Entity"):
-            add(doc, RDF_TYPE, term(cls))
-        add(doc, term("dcterms:title"), literal(extraction.title))
-        add(doc, term("dcterms:identifier"), literal(extraction.identifier))
-        add(doc, term("dcterms:language"), literal(extraction.language))
-        if extraction.content_hash:
-            add(doc, term("kg:contentHash"), literal(extraction.content_hash))
-        if extraction.date:
-            add(doc, term("dcterms:date"), ox.Literal(extraction.date, datatype=XSD_DATE))
-        first_sentence: dict[str, str] = {}
-        forms: dict[str, set[str]] = {}
-        for mention in extraction.mentions:
-            if mention.type != "paper" and mention.key not in corpus.entities and mention.type != "sector":
-                continue
-            first_sentence.setdefault(mention.key, mention.sentence)
-            forms.setdefault(mention.key, set()).add(mention.surface)
-        mentioned = sorted(first_sentence)
-        for key in mentioned:  # the document's own triples stay together, so the Turtle groups them
-            add(doc, term("schema:mentions"), iris.entity(key))
-        for key in mentioned:
-            entity = iris.entity(key)
-            node = iris.node("mention", extraction.identifier, key)
-            add(node, RDF_TYPE, term("kg:Mention"))
-            add(node, term("kg:mentionOf"), entity)
-            add(node, term("kg:inDocument"), doc)
-            add(node, term("kg:evidence"), literal(first_sentence[key]))
-            for form in sorted(forms[key]):
-                if form:
-                    add(node, term("kg:surfaceForm"), literal(form))
-        seen: set[str] = set()
-        for membership in extraction.memberships:
-            if membership.person not in corpus.entities or membership.organisation not in corpus.entities:
-                continue
-            node = iris.node("membership", extraction.identifier, membership.person, membership.organisation,
-                             membership.title or "")
-            if node.value in seen:
-                continue  # the same post stated twice in one document is one membership
-            seen.add(node.value)
-            add(node, RDF_TYPE, term("org:Membership"))
-            add(node, term("org:member"), iris.entity(membership.person))
-            add(node, term("org:organization"), iris.entity(membership.organisation))
-            if membership.title:
-                concept = _role_concept(iris, knowledge, membership.role, membership.title, extraction.language, role_concepts)
-                add(node, term("org:role"), concept)
-                add(node, term("kg:roleTitle"), literal(membership.title))
-            add(node, term("prov:wasDerivedFrom"), doc)
-            add(node, term("kg:evidence"), literal(membership.sentence))
-            if extraction.date:
-                add(node, term("kg:observedOn"), ox.Literal(extraction.date, datatype=XSD_DATE))
-            for qualifier in membership.qualifiers:
-                add(node, term("kg:qualifier"), term(QUALIFIERS[qualifier]))
-    quads.extend(_role_quads(iris, knowledge, role_concepts))
-    # Every collection above is walked in a fixed order (documents by name, entities by key), so the
-    # list is the same for the same corpus in any input order, with no sort over the whole graph.
-    return quads
+    """Every quad of the graph, in the graph's fixed order: the same corpus gives the same list."""
+    return corpus_graph(corpus, knowledge, base).quads()
 
 
 def quad_order(quad: ox.Quad) -> tuple[str, str, str, str]:

@@ -147,9 +147,11 @@ class _StageTimer:
         import graph.render as render
 
         for attribute, label in (("collect", "read"), ("extract_all", "extract"), ("resolve", "resolve"),
-                                 ("corpus_quads", "rdf"), ("turtle_bytes", "write turtle"),
-                                 ("write_store", "write store")):
-            self._wrap(gb, attribute, label)
+                                 ("corpus_quads", "rdf"), ("corpus_graph", "rdf"), ("turtle_bytes", "write turtle"),
+                                 ("write_turtle", "write turtle"), ("write_store", "write store"),
+                                 ("view_network", "view: network")):
+            if hasattr(gb, attribute):  # write_store runs in a thread of its own, beside the Turtle and the view
+                self._wrap(gb, attribute, label)
         def written(args, kwargs) -> str:
             name = Path(args[0] if args else kwargs.get("path", "")).name
             if name == getattr(gb, "GRAPH_FILE", "graph.ttl"):
