@@ -156,11 +156,13 @@ class Extractor:
         self.media_heads = tuple(fold(h) for h in titled["media_heads"])
         self.discourse = any_of(titled["discourse_words"], flags=re.IGNORECASE)
         self.byline = re.compile(titled["byline"])
-        self.body_prepositions = {"i", "in", "of", "at", "för", "for", "vid", "ved", "hos", "på"}
+        self.body_prepositions = {fold(w) for w in titled["body_prepositions"]}
         self.appointed = any_of(titled["appointment_words"], flags=re.IGNORECASE)
         hire_verbs = "|".join(sorted(map(re.escape, titled["hire_verbs"]), key=len, reverse=True))
         self.hire_gap = re.compile(rf"^\s+(?:{hire_verbs})\s+$", re.IGNORECASE)
-        self.hire_as = re.compile(r"^\s*,?\s*(?:som|as|til|till|to be|to)\s+(?:(?:ny|nye|new|the|a|an|vår|sin|deres|its)\s+)*$", re.IGNORECASE)
+        hire_as = "|".join(sorted(map(re.escape, titled["hire_as"]), key=len, reverse=True))
+        determiners = "|".join(map(re.escape, titled["hire_as_determiners"]))
+        self.hire_as = re.compile(rf"^\s*,?\s*(?:{hire_as})\s+(?:(?:{determiners})\s+)*$", re.IGNORECASE)
         self.shared_title = re.compile(titled["shared_title"], re.IGNORECASE)
         self.plural_endings = tuple(titled["plural_endings"])
         # "(Carers UK)", "(King's Fund)", "(Institut for Velfærdsledelse)": capitalised words and connectors
