@@ -72,11 +72,15 @@ def same_length_fold(text: str) -> str:
     return folded if len(folded) == len(text) else "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
+def alternatives(words) -> str:
+    """A word list of the rules as a regex alternation, longest first so that the longest form wins."""
+    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+
+
 def any_of(words, *, after: str = r"(?![^\W_])", flags: int = 0) -> re.Pattern:
-    """One pattern for a word list of the rules: any of the words (longest first), whole words only,
-    followed by `after` (the end of a word by default; r"\s+$" for "just before this point")."""
-    alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-    return re.compile(r"(?<![^\W_])(?:" + alternatives + r")" + after, flags)
+    """One pattern for a word list of the rules: any of the words, whole words only, followed by
+    `after` (the end of a word by default; r"\s+$" for "just before this point")."""
+    return re.compile(r"(?<![^\W_])(?:" + alternatives(words) + r")" + after, flags)
 
 
 def entity_key(type_: str, name: str) -> str:
@@ -93,7 +97,8 @@ class Extractor:
         self.not_name = set(org["not_name_words"])
         self.generic_bodies = {fold(w) for w in org["generic_bodies"]}
         self.lower_unit_heads = tuple(fold(w) for w in org["lower_unit_heads"])
-        heads = "|".join(sorted(map(re.escape, org["english_heads"]), key=len, reverse=True))
+        self.conjunct_unit_heads = {fold(w) for w in org["conjunct_unit_heads"]}
+        heads = alternatives(org["english_heads"])
         connectors = "|".join(map(re.escape, org["english_tail_connectors"]))
         pre = rf"(?:(?:{CAP}|[A-Z]{{2,8}})(?:\s+(?:and|&))?\s+){{0,5}}"
         tail = rf"(?:\s+(?:{connectors})\s+(?:the\s+)?{CAP}(?:\s+{CAP}){{0,6}}){{0,4}}"
@@ -103,7 +108,7 @@ class Extractor:
         self.compound_head_lengths = sorted({len(h) for h in self.compound_heads}, reverse=True)
         separate = "|".join(map(re.escape, org["separate_heads"]))
         self.separate_org = re.compile(rf"(?<![^\W_])(?P<pre>(?:{CAP}\s+){{1,3}})(?P<head>{separate})(?![^\W_])")
-        units = "|".join(sorted(map(re.escape, org["unit_heads"]), key=len, reverse=True))
+        units = alternatives(org["unit_heads"])
         # Bounded repetition: a long line of capitalised words must not make the match quadratic.
         run = rf"{CAP}(?:(?:,\s*|\s+)(?:(?:and|og|och|&)\s+)?{CAP}){{0,8}}"
         self.unit_words = list(org["unit_heads"])
@@ -113,7 +118,7 @@ class Extractor:
         self.honorific_forms = sorted({h for h in knowledge.honorifics if len(h) > 1 and h.isalpha()} |
                                       {"Dr", "Prof", "Professor", "Cllr", "Councillor", "Sir", "Dame", "Mr", "Mrs", "Ms"})
         self.honorific_forms = [h[0].upper() + h[1:] for h in self.honorific_forms]
-        self.party_pattern = "|".join(sorted(map(re.escape, knowledge.party_tags), key=len, reverse=True)) or "S"
+        self.party_pattern = alternatives(knowledge.party_tags) or "S"
         self.tail_prepositions = set(org["head_tail_prepositions"])
         self.context_patterns = self._context_patterns()
         self.tail_stop_words = set(org["head_tail_stop_words"])
@@ -149,7 +154,7 @@ class Extractor:
         self.qualifier_phrase_of = dict(knowledge.qualifier_phrases)
         self.qualifier_phrase = any_of(phrases) if phrases else None
         self.person_gap_words = {fold(w) for w in titled["person_gap_words"]}
-        prepositions = "|".join(sorted(map(re.escape, titled["org_prepositions"]), key=len, reverse=True))
+        prepositions = alternatives(titled["org_prepositions"])
         self.title_to_org = re.compile(rf"^\s*(?:,\s*|\(\s*|\s+(?:{prepositions})\s+(?:the\s+)?)$", re.IGNORECASE)
         self.pronouns = set(titled["pronouns"])
         self.address_titles = {fold(t) for t in titled["address_titles"]}
@@ -158,11 +163,9 @@ class Extractor:
         self.byline = re.compile(titled["byline"])
         self.body_prepositions = {fold(w) for w in titled["body_prepositions"]}
         self.appointed = any_of(titled["appointment_words"], flags=re.IGNORECASE)
-        hire_verbs = "|".join(sorted(map(re.escape, titled["hire_verbs"]), key=len, reverse=True))
-        self.hire_gap = re.compile(rf"^\s+(?:{hire_verbs})\s+$", re.IGNORECASE)
-        hire_as = "|".join(sorted(map(re.escape, titled["hire_as"]), key=len, reverse=True))
-        determiners = "|".join(map(re.escape, titled["hire_as_determiners"]))
-        self.hire_as = re.compile(rf"^\s*,?\s*(?:{hire_as})\s+(?:(?:{determiners})\s+)*$", re.IGNORECASE)
+        self.hire_gap = re.compile(rf"^\s+(?:{alternatives(titled['hire_verbs'])})\s+$", re.IGNORECASE)
+        self.hire_as = re.compile(rf"^\s*,?\s*(?:{alternatives(titled['hire_as'])})\s+(?:(?:{alternatives(titled['hire_as_determiners'])})\s+)*$",
+                                  re.IGNORECASE)
         self.shared_title = re.compile(titled["shared_title"], re.IGNORECASE)
         self.plural_endings = tuple(titled["plural_endings"])
         # "(Carers UK)", "(King's Fund)", "(Institut for Velfærdsledelse)": capitalised words and connectors
@@ -185,7 +188,7 @@ class Extractor:
         self.publish = re.compile(r"^\s*(?:\([^)]{1,80}\)\s*)?(?:" + "|".join(map(re.escape, paper["publish_verbs"])) + r")\b", re.IGNORECASE)
         self.in_series = re.compile(paper["in_series"], re.IGNORECASE)
         months = rules["date"]["months"]
-        month_names = "|".join(sorted(map(re.escape, months), key=len, reverse=True))
+        month_names = alternatives(months)
         self.months = months
         self.date_written = re.compile(rf"(?<![\w])(?P<day>\d{{1,2}})\.?\s+(?P<month>{month_names})\.?\s+(?P<year>(?:19|20)\d\d)(?!\d)", re.IGNORECASE)
         self.date_english = re.compile(rf"(?<![\w])(?P<month>{month_names})\s+(?P<day>\d{{1,2}}),?\s+(?P<year>(?:19|20)\d\d)(?!\d)", re.IGNORECASE)
@@ -362,12 +365,12 @@ class Extractor:
         """"omsorgsförvaltningen", "individ- och familjeomsorgen": a municipality's unit named in lower case."""
         folded = fold(token.group(0))
         head = next((h for h in self.lower_unit_heads if folded.endswith(h)), None)
-        if head is None or (len(folded) - len(head) < 3 and not head.endswith("omsorgen")):
+        if head is None:
             return []
         conjunct = re.search(r"[^\W\d_]+-\s+(?:og|och|and)\s+$", text[:token.start()])
+        if (not conjunct) if head in self.conjunct_unit_heads else len(folded) - len(head) < 3:
+            return []  # "familjeomsorgen" names a unit only as "individ- och familjeomsorgen"
         start = conjunct.start() if conjunct else token.start()
-        if head == "familjeomsorgen" and not conjunct:
-            return []
         written = text[start:token.end()]
         name = written[0].upper() + written[1:]
         return [Span("organisation", start, token.end(), entity_key("organisation", name), name, priority=1, unit=True)]
@@ -1408,7 +1411,7 @@ class Extractor:
                     or len(sentence.text.split()) > 20 or sentence.text.endswith(".") and not self.appointed.search(sentence.text):
                 continue  # a headline is short; a lead sentence must say the post was filled
             bodies = [s for s in spans if s.type in {"organisation", "municipality"} and not self.is_media(s)
-                      and not self.leaving_place.search(sentence.text[:s.start])]
+                      and not self._is_left_place(sentence, s)]
             body = bodies[0] if bodies else state.context
             first_person = next((s for later, later_spans in found[index + 1:] if not self.byline.match(later.text)
                                  for s in later_spans if s.type == "person"), None)
@@ -1445,6 +1448,10 @@ class Extractor:
                                                                      parent_type="municipality"))
                 break
 
+    def _is_left_place(self, sentence: Sentence, span: Span) -> bool:
+        """"lämnar Ånge", "leaves Kent County Council": the place someone leaves, not the one the text is about."""
+        return bool(self.leaving_place.search(sentence.text[:span.start]))
+
     def is_media(self, span: Span) -> bool:
         return span.type == "organisation" and fold(span.name.split()[-1] if span.name.split() else "").endswith(self.media_heads)
 
@@ -1455,7 +1462,7 @@ class Extractor:
         head = [(sentence, spans) for sentence, spans in found if sentence.line_index == 0 or sentence.text in title]
         for kind in org_types:
             named = {span.key: span for sentence, spans in head for span in spans
-                     if span.type == kind and not self.is_media(span) and not self.leaving_place.search(sentence.text[:span.start])}
+                     if span.type == kind and not self.is_media(span) and not self._is_left_place(sentence, span)}
             if len(named) == 1:
                 return next(iter(named.values()))
         return None
@@ -1469,7 +1476,7 @@ class Extractor:
         first: dict[str, Span] = {}
         for sentence, spans in found:
             for span in spans:
-                if span.type == "municipality" and not self.leaving_place.search(sentence.text[:span.start]):
+                if span.type == "municipality" and not self._is_left_place(sentence, span):
                     counts[span.key] = counts.get(span.key, 0) + 1
                     first.setdefault(span.key, span)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
