@@ -575,7 +575,7 @@ class Extractor:
         folded = fold(word)
         if folded in self.k.role_forms or folded in self.k.honorifics or fold(word) in self.k.qualifier_words:
             return False
-        if self._compound_head(folded) or folded in {fold(h) for h in self.k.rules["organisation"]["english_heads"]}:
+        if self._compound_head(folded) or folded in self.english_heads:
             return False
         if folded in self.months:
             return False
@@ -698,12 +698,9 @@ class Extractor:
             span.key = f"municipality:{span.country or 'xx'}-{name_key(span.name).replace(' ', '-')}"
         return spans
 
-    def names(self, text: str, state: DocumentState) -> list[Span]:
-        """All names of one sentence, overlaps settled."""
-        spans = self._gazetteer(text, state) + self._municipality_patterns(text, state) + self._organisation_patterns(text, state)
-        spans = self._settle(spans)
-        spans = self._settle(spans + self._places(text, spans))
-        spans = self._place_countries(text, spans)
+    def names(self, text: str, state: DocumentState, places: list[Span] | None = None) -> list[Span]:
+        """All names of one sentence, overlaps settled; `places` are its `place_names`, when known."""
+        spans = self.place_names(text, state) if places is None else places
         spans = self._settle(spans + self._acronyms(text, spans, state))
         spans = self._settle(spans + self._persons(text, state, spans) + self._persons_by_context(text, state))
         for span in spans:
@@ -711,6 +708,14 @@ class Extractor:
                 state.persons.setdefault(span.key, span.name)
         spans = self._settle(spans + self._surnames(text, state))
         return self._settle(spans + self._affiliations_in_parentheses(text, spans, state))
+
+    def place_names(self, text: str, state: DocumentState) -> list[Span]:
+        """The names of bodies and places in a sentence: what the lists and patterns find before
+        anything the document has defined (acronyms, persons) is known, so a second pass reuses them."""
+        spans = self._gazetteer(text, state) + self._municipality_patterns(text, state) + self._organisation_patterns(text, state)
+        spans = self._settle(spans)
+        spans = self._settle(spans + self._places(text, spans))
+        return self._place_countries(text, spans)
 
     def _affiliations_in_parentheses(self, text: str, spans: list[Span], state: DocumentState) -> list[Span]:
         """"Don Brereton CB (Carers UK), Sally Warren (King's Fund)": a capitalised name in parentheses
@@ -743,9 +748,13 @@ class Extractor:
                 owners.setdefault(words[-1], set()).add(key)
                 if len(words) >= 3 and fold(words[-2]) in self.k.particles:
                     owners.setdefault(" ".join(words[-2:]), set()).add(key)
-        spans = []
+        spans: list[Span] = []
+        if not owners:
+            return spans
         surname_tokens = list(WORD.finditer(text))
-        pairs = [(t, text[t.start():n.end()]) for t, n in zip(surname_tokens, surname_tokens[1:]) if text[t.end():n.start()] == " "]
+        particles = {key.split(" ")[0] for key in owners if " " in key}  # "van" of "van Dijk": pairs start there
+        pairs = [(t, text[t.start():n.end()]) for t, n in zip(surname_tokens, surname_tokens[1:])
+                 if t.group(0) in particles and text[t.end():n.start()] == " "]
         for token, pair in pairs:
             keys = owners.get(pair)
             if keys and len(keys) == 1:
@@ -792,6 +801,10 @@ class Extractor:
             return frozenset()
         return frozenset(self.qualifier_phrase_of[m.group(0)] for m in self.qualifier_phrase.finditer(fold(sentence)))
 
+    @functools.lru_cache(maxsize=1 << 16)  # words recur: one suffix scan per distinct word
+    def _ends_in_title_head(self, word: str) -> bool:
+        return any(len(word) >= n and word[-n:] in self.title_heads for n in self.title_head_lengths)
+
     def find_titles(self, text: str) -> list[tuple[int, int]]:
         """Every role title in the text (listed forms, and compounds ending in a title head),
         leftmost-longest and not overlapping: an automaton and a word scan, not one huge regex."""
@@ -803,7 +816,7 @@ class Extractor:
                 found.append((start, end))
         for token in re.finditer(r"[^\W\d_]+", folded):
             word = token.group(0)
-            if any(len(word) >= n and word[-n:] in self.title_heads for n in self.title_head_lengths):
+            if self._ends_in_title_head(word):
                 start = token.start()
                 conjunct = re.search(r"[^\W\d_]+-\s+(?:og|och|and|&|eller)\s+$", folded[:start])
                 start = conjunct.start() if conjunct else start
@@ -1334,16 +1347,16 @@ class Extractor:
         title = next((line for _, line in lines if not self._is_date_line(line)), lines[0][1] if lines else document.identifier)
         extraction = Extraction(document.identifier, language, title, self._date(lines), document.content_hash)
         state = DocumentState(language)
-        found = []
+        found, places = [], []
         for sentence in sentences(document.text, self.k):
-            spans = self.names(sentence.text, state)
-            found.append((sentence, spans))
+            places.append(self.place_names(sentence.text, state))
+            found.append((sentence, self.names(sentence.text, state, places[-1])))
         self._acronyms_by_initials(found, document.text, state)
         # A second pass sees the acronyms the whole document defined and the surnames of the persons
         # it named, in the sentences where one of them occurs.
         later = set(state.acronyms) | {w for name in state.persons.values() for w in name.split()[1:]}
-        found = [(sentence, self.names(sentence.text, state) if later & set(WORD.findall(sentence.text)) else spans)
-                 for sentence, spans in found]
+        found = [(sentence, self.names(sentence.text, state, sentence_places) if later & set(WORD.findall(sentence.text)) else spans)
+                 for (sentence, spans), sentence_places in zip(found, places)]
         state.context = self._context_municipality(found, title) or self._discourse_municipality(found, document.text)
         state.body = self._main_organisation(found)
         blocks = self._blocks(found)

@@ -50,7 +50,8 @@ def _boundary_pattern(knowledge: Knowledge) -> re.Pattern:
     # dotted leader ("Sekreterare ........ Malin Höglund" in the signatures of minutes).
     forms = sorted({form for a in abbreviations for form in (a, a[:1].upper() + a[1:])})  # "bitr." and "Bitr."
     guarded = "".join(rf"(?<!\b{re.escape(a)}\.)" for a in forms if len(a) <= 6 and "." not in a)
-    return re.compile(guarded + r"(?<!\b[A-ZÆØÅÄÖ]\.)(?<!\.\.\.\.)(?<=[.!?…])[\"”’)]?\s+(?=[\"“”‘'(«–-]?\s?[A-ZÆØÅÄÖÜÉ0-9])")
+    # The cheap test comes first: the lookbehinds are tried only after a full stop, not at every character.
+    return re.compile(r"(?<=[.!?…])" + guarded + r"(?<!\b[A-ZÆØÅÄÖ]\.)(?<!\.\.\.\.)[\"”’)]?\s+(?=[\"“”‘'(«–-]?\s?[A-ZÆØÅÄÖÜÉ0-9])")
 
 
 def sentences(text: str, knowledge: Knowledge) -> list[Sentence]:
