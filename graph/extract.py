@@ -10,6 +10,7 @@ import bisect
 import datetime
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import ahocorasick
@@ -21,6 +22,7 @@ from .segment import Sentence, content_lines, sentences
 UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŸŹŻŽ"
 CAP = rf"[{UPPER}][^\W_]*(?:-[^\W_]+)*"
 WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*-?")
+CONJUNCT_BEFORE = re.compile(r"(?<![^\W\d_])[^\W\d_]+-\s+(?:og|och|and|&|eller)\s+$")  # "social- og " before "sundhedschef"
 GENITIVE = re.compile(r"^(?:['’]s|:s|s)(?![^\W_])")
 QUOTE_OPEN = "‘“”\"'«„"
 QUOTED = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[(:]))([‘“”\"'«„])(?P<inner>[^‘“”\"«»\n]{3,220}?)(?:[’'](?![^\W\d_])|[”\"»“]|(?=\s*$))")
@@ -62,6 +64,7 @@ class DocumentState:
     language: str
     acronyms: dict[str, Span] = field(default_factory=dict)
     context: Span | None = None  # the municipality the document is about, for titles named without one
+    employer: Span | None = None  # whom posts named without a body are held at: the context, unless that is a committee
     block: Span | None = None  # the body a heading names ("Socialnämnden"), for the list under it
     body: Span | None = None  # the organisation the document talks most about, for offices named without one
     persons: dict[str, str] = field(default_factory=dict)  # key -> full name
@@ -79,7 +82,7 @@ def alternatives(words) -> str:
 
 def any_of(words, *, after: str = r"(?![^\W_])", flags: int = 0) -> re.Pattern:
     """One pattern for a word list of the rules: any of the words, whole words only, followed by
-    `after` (the end of a word by default; r"\s+$" for "just before this point")."""
+    `after` (the end of a word by default; r"\\s+$" for "just before this point")."""
     return re.compile(r"(?<![^\W_])(?:" + alternatives(words) + r")" + after, flags)
 
 
@@ -98,6 +101,7 @@ class Extractor:
         self.generic_bodies = {fold(w) for w in org["generic_bodies"]}
         self.lower_unit_heads = tuple(fold(w) for w in org["lower_unit_heads"])
         self.conjunct_unit_heads = {fold(w) for w in org["conjunct_unit_heads"]}
+        self.political_body_heads = tuple(fold(w) for w in org["political_body_heads"])
         heads = alternatives(org["english_heads"])
         connectors = "|".join(map(re.escape, org["english_tail_connectors"]))
         pre = rf"(?:(?:{CAP}|[A-Z]{{2,8}})(?:\s+(?:and|&))?\s+){{0,5}}"
@@ -818,9 +822,11 @@ class Extractor:
             word = token.group(0)
             if self._ends_in_title_head(word):
                 start = token.start()
-                conjunct = re.search(r"[^\W\d_]+-\s+(?:og|och|and|&|eller)\s+$", folded[:start])
+                # Both look back a few words only: searching the whole text before each title was quadratic.
+                window = max(0, start - 80)
+                conjunct = CONJUNCT_BEFORE.search(folded, window, start)
                 start = conjunct.start() if conjunct else start
-                deputy = self.deputy_prefix.search(folded[:start])
+                deputy = self.deputy_prefix.search(folded, max(0, start - 80), start)
                 found.append((deputy.start() if deputy else start, token.end()))
         chosen: list[tuple[int, int]] = []
         for start, end in sorted(found, key=lambda span: (span[0], -(span[1] - span[0]))):
@@ -922,7 +928,7 @@ class Extractor:
                     organisation = self._hiring_body(text, before, start)
             if organisation is None:
                 office_body = state.block or state.body
-                organisation = office_body if office_body is not None and self._is_office(role) else state.context
+                organisation = office_body if office_body is not None and self._is_office(role) else state.employer
             if organisation is None:
                 continue
             named_next = after[0] if after and after[0].type == "person" and not text[end:after[0].start].strip() \
@@ -966,11 +972,13 @@ class Extractor:
         board_words = "|".join(map(re.escape, self.k.rules["relation"]["lists"]["board_words"]))
         board_heading = re.compile(rf"(?<![^\W_])(?:{board_words})(?![^\W_])[^:]*:\s*$", re.IGNORECASE)
         members_of: Span | None = None
+        heading_title: tuple[str | None, str | None] = (None, None)
         for index, (sentence, spans) in enumerate(found):
             text = sentence.text
             block = blocks[index]
             people = [s for s in spans if s.type == "person"]
             bodies = [s for s in spans if s.type in org_types]
+            heading_title = self._heading_title(text, people, heading_title)
             if not sentence.line_item:
                 members_of = None
                 if board_heading.search(text) and not people:
@@ -990,9 +998,9 @@ class Extractor:
                 continue
             if people and self.byline.match(text) and self._byline(sentence, spans, people[0], found, state, extraction, known):
                 continue
-            if people and people[0].start <= 4 and self._row_with_affiliation(sentence, spans, people[0], block, state, extraction, known):
+            if people and self._starts_row(text, people[0]) and self._row_with_affiliation(sentence, spans, people[0], block, state, extraction, known):
                 continue
-            if not people or people[0].start > 4 or (people[0].key, text) in known:
+            if not people or not self._starts_row(text, people[0]) or (people[0].key, text) in known:
                 continue
             person = people[0]
             tag = re.match(party, text[person.end:])
@@ -1017,8 +1025,9 @@ class Extractor:
                 title, role = self._title(office.group("title").strip())
             if title is None and (tag or sentence.line_item) and block is not None and len(people) == 1:
                 organisation = block
+                title, role = heading_title if tag else (None, None)
             elif title is not None and organisation is None:
-                organisation = block if block is not None and self._is_office(role) else state.context
+                organisation = block if block is not None and self._is_office(role) else state.employer
             if organisation is None or (title is None and organisation is not block):
                 continue
             known.add((person.key, text))
@@ -1026,6 +1035,25 @@ class Extractor:
                 person=person.key, organisation=organisation.key, organisation_type=organisation.type, title=title, role=role,
                 sentence=text, qualifiers=self._qualifiers(text[:text.find(title)] if title else "", text),
                 sectors=tuple(sorted({s for s, _, _ in self.sectors_in(title, state.language)})) if title else ()))
+
+    def _starts_row(self, text: str, person: Span) -> bool:
+        """The person opens the line (after a bullet or a form of address: "Councillor Tom Reed (Lab)")."""
+        lead = text[:person.start]
+        return len(lead) <= 4 or all(fold(w).rstrip(".") in self.address_titles or fold(w) in self.k.honorifics
+                                     for w in lead.split())
+
+    def _heading_title(self, text: str, people: list[Span], current: tuple[str | None, str | None]) -> tuple[str | None, str | None]:
+        """"Ersättare" over "Kjell Englund (C)", "Frida Stål (M)": an office heading a list of members
+        in minutes is each one's title, until a row without a party tag (or another heading) ends the list.
+        Plain membership ("Ordinarie ledamöter") adds no title."""
+        if people:
+            return current if re.match(rf"\s*\((?:{self.party_pattern})\)", text[people[0].end:]) else (None, None)
+        written = text.strip(" :")
+        singular = written if self.title_only.match(written) else self._singular_title(written)
+        if singular is None:
+            return current
+        title, role = self._title(singular)
+        return (None, None) if role == "member" else (title, role)
 
     def _byline(self, sentence: Sentence, spans: list[Span], person: Span, found: list[tuple[Sentence, list[Span]]],
                 state: DocumentState, extraction: Extraction, known: set) -> bool:
@@ -1118,9 +1146,13 @@ class Extractor:
             words = re.findall(r"[^\W\d_]+", sentence.text)
             bodies = [s for s in spans if s.type in org_types]
             if bodies and not any(s.type == "person" for s in spans) and len(words) <= 10 \
-                    and not sentence.text.rstrip().endswith((".", ":")) and sentence.text[bodies[-1].start:bodies[-1].end] != sentence.text[:0] \
-                    and bodies[-1].type == "organisation" and not self.is_media(bodies[-1]):
-                current = bodies[-1]
+                    and not sentence.text.rstrip().endswith((".", ":")):
+                # "Minutes of the Adult Care Committee, Eastmoor Borough Council": the committee heads the list
+                committees = [s for s in bodies if s.type == "organisation" and fold(s.name).endswith(self.political_body_heads)]
+                if committees:
+                    current = committees[0]
+                elif bodies[-1].type == "organisation" and not self.is_media(bodies[-1]):
+                    current = bodies[-1]
             blocks.append(current)
         return blocks
 
@@ -1194,6 +1226,8 @@ class Extractor:
             if span.type == "person":
                 gap_start = span.end
                 gap = text[gap_start:title_start]
+                if span.genitive and not gap.strip():
+                    return None  # "attending as Eugine Yafele’s substitute": the title is someone else's
                 pieces, at = [], gap_start
                 bodies = [(s.start, s.end) for s in before if s.type in {"organisation", "municipality"} and s.start >= gap_start]
                 for a, b in sorted(titles + bodies):
@@ -1358,6 +1392,7 @@ class Extractor:
         found = [(sentence, self.names(sentence.text, state, sentence_places) if later & set(WORD.findall(sentence.text)) else spans)
                  for (sentence, spans), sentence_places in zip(found, places)]
         state.context = self._context_municipality(found, title) or self._discourse_municipality(found, document.text)
+        state.employer = self._employer(found, state.context)
         state.body = self._main_organisation(found)
         blocks = self._blocks(found)
         mentions: dict[tuple[str, str], Mention] = {}
@@ -1479,6 +1514,23 @@ class Extractor:
             if len(named) == 1:
                 return next(iter(named.values()))
         return None
+
+    def _employer(self, found: list[tuple[Sentence, list[Span]]], context: Span | None) -> Span | None:
+        """A committee holds offices but employs nobody: when the document is about one (minutes), posts
+        named without a body are held at the municipality the document names most (the first of equals)."""
+        if context is None or context.type != "organisation" or not fold(context.name).endswith(self.political_body_heads):
+            return context
+        counts: Counter[str] = Counter()
+        first: dict[str, Span] = {}
+        for sentence, spans in found:
+            for span in spans:
+                if span.type == "municipality" and not self._is_left_place(sentence, span):
+                    counts[span.key] += 1
+                    first.setdefault(span.key, span)
+        if not counts:
+            return context
+        most = max(counts.values())
+        return next(first[key] for key in first if counts[key] == most)
 
     def _discourse_municipality(self, found: list[tuple[Sentence, list[Span]]], text: str) -> Span | None:
         """When the headline names no body: the municipality a text that refers back to one ("the council",

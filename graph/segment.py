@@ -27,9 +27,9 @@ def content_lines(text: str, knowledge: Knowledge) -> list[tuple[int, str]]:
 
     A furniture heading ("Læs også", "More news") drops the short lines under it too: they are
     other articles' headlines, up to the next blank line."""
-    lines, offset = [], 0
+    lines = []
     in_block = False
-    for raw in text.split("\n"):
+    for offset, raw in _cells(text):
         stripped = raw.strip()
         if not stripped:
             in_block = False
@@ -40,8 +40,26 @@ def content_lines(text: str, knowledge: Knowledge) -> list[tuple[int, str]]:
         elif not knowledge.furniture.match(stripped):
             in_block = False
             lines.append((offset + (len(raw) - len(raw.lstrip())), stripped))
-        offset += len(raw) + 1
     return lines
+
+
+# A table flattened without a space between its cells glues a label to its value: "Nämnd/StyrelseArbetsmarknads-
+# och socialnämnden", "Utses att justeraIsabel Hildén". A word in small letters that runs into a capitalised
+# word is such a seam; names written in camel case ("McDonald", "EuroHealthNet", "PowerPoint") have shorter parts.
+CELL_SEAM = re.compile(r"(?<=[a-zæøåäöüéè]{5})(?=[A-ZÆØÅÄÖÜÉ][a-zæøåäöüéè]{3})")
+
+
+def _cells(text: str) -> list[tuple[int, str]]:
+    """(offset, piece) for the text's lines, glued table cells split apart."""
+    pieces, offset = [], 0
+    for raw in text.split("\n"):
+        start = 0
+        for seam in CELL_SEAM.finditer(raw):
+            pieces.append((offset + start, raw[start:seam.start()]))
+            start = seam.start()
+        pieces.append((offset + start, raw[start:]))
+        offset += len(raw) + 1
+    return pieces
 
 
 def _boundary_pattern(knowledge: Knowledge) -> re.Pattern:

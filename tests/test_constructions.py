@@ -36,6 +36,10 @@ def test_the_construction_is_extracted(case):
     expected = (name_key(person), title.casefold() if title else None, name_key(organisation))
     found = memberships(case["text"])
     assert expected in found, f"{case['id']}: expected {expected}, found {sorted(found)}"
+    if "reject" in case:  # what a careless reading would also claim
+        person, title, organisation = case["reject"]
+        wrong = (name_key(person), title.casefold() if title else None, name_key(organisation))
+        assert wrong not in found, f"{case['id']}: {wrong} should not be read"
 
 
 ORGANISATION_CASES = json.loads((Path(__file__).parent / "data" / "constructions" / "cases.json").read_text(encoding="utf-8"))["organisations"]
