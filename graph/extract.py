@@ -159,6 +159,8 @@ class Extractor:
         self.qualifier_phrase = any_of(phrases) if phrases else None
         self.person_gap_words = {fold(w) for w in titled["person_gap_words"]}
         prepositions = alternatives(titled["org_prepositions"])
+        self.place_preposition_before = any_of(titled["place_prepositions"], after=r"\s+$")
+        self.list_item_end = re.compile(rf"\s*(?:[,;.)]|$|(?:{alternatives(titled['list_conjunctions'])})\s)", re.IGNORECASE)
         self.title_to_org = re.compile(rf"^\s*(?:,\s*|\(\s*|\s+(?:{prepositions})\s+(?:the\s+)?)$", re.IGNORECASE)
         self.pronouns = set(titled["pronouns"])
         self.address_titles = {fold(t) for t in titled["address_titles"]}
@@ -610,6 +612,8 @@ class Extractor:
                 if any(self._gazetteer(w, state) for w in words) or fold(words[0]) in self.k.role_forms:
                     continue
                 start, end = match.start("name"), match.end("name")
+                if self.place_preposition_before.search(text, max(0, start - 8), start):
+                    continue  # "Länsstyrelsen i Västra Götaland, professor ...": a place, not a name
                 clean = self._clean_person_name(match.group("name"))
                 spans.append(Span("person", start, end, entity_key("person", clean), clean, priority=0, form_end=end))
         return spans
@@ -926,6 +930,9 @@ class Extractor:
                     organisation = where[-1]  # "joins from Kirklees Council, where she has been Service Director"
                 else:
                     organisation = self._hiring_body(text, before, start)
+            listed = self._body_after_name(text, after, end) if organisation is None else None
+            if listed is not None:
+                organisation = listed
             if organisation is None:
                 office_body = state.block or state.body
                 organisation = office_body if office_body is not None and self._is_office(role) else state.employer
@@ -935,7 +942,7 @@ class Extractor:
                 and fold(title or "") not in self.address_titles else None
             # "chef Uffe Holm, handicapchef Pia Kornø": a title right before a name is that name's,
             # not the one before the comma's.
-            person = named_next.key if named_next else self._person_before(text, before, start, sentence_titles)
+            person = named_next.key if named_next else after[0].key if listed else self._person_before(text, before, start, sentence_titles)
             if person is None and fold(title or "") in self.address_titles:
                 continue  # "Councillor Janet Hargreaves": a form of address, not the post
             if person is None:
@@ -1173,6 +1180,16 @@ class Extractor:
         if between and not all(fold(w) in self.k.qualifier_words for w in between.split()):
             return False
         return body.genitive or bool(between) and bool(re.search(r"(?<![^\W_])(?:är|er|is|blir|bliver)\s+$", text[:body.start]))
+
+    def _body_after_name(self, text: str, after: list[Span], title_end: int) -> Span | None:
+        """"avdelningschef Åsa Börjesson, Socialstyrelsen, ämnesråd Charlotte Hall, ...": in a list of
+        title, name and body, the body stands after the name and a comma, and the item ends after it."""
+        if len(after) < 2 or after[0].type != "person" or text[title_end:after[0].start].strip():
+            return None
+        body = after[1]
+        if body.type not in {"organisation", "municipality"} or not re.fullmatch(r"\s*,\s*", text[after[0].end:body.start]):
+            return None
+        return body if self.list_item_end.match(text, body.end) else None
 
     def _hiring_body(self, text: str, before: list[Span], title_start: int) -> Span | None:
         """"Greve Kommune har ansat Mette Holst som socialdirektør": the body that hires, for the title after the name."""

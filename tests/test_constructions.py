@@ -68,3 +68,10 @@ def test_organisations_and_places_are_found_by_their_shape(case):
         assert any(name_key(case["expect_municipality"]) in {name_key(n) for n in [e.name, *e.aliases]} for e in found), found
     if "expect_nothing_named" in case:
         assert not any(name_key(case["expect_nothing_named"]) in name_key(e.name) for e in entities), sorted(names)
+
+
+def test_a_place_after_a_preposition_is_not_a_person_known_by_its_title():
+    text = "Experter\n\nTill experter förordnades socialdirektör Bo Lind, Länsstyrelsen i Västra Götaland, professor Eva Hed, Lunds universitet.\n"
+    extraction = extract_one(Document("case.txt", text), load_knowledge())
+    persons = {m.name for m in extraction.mentions if m.type == "person"}
+    assert persons == {"Bo Lind", "Eva Hed"}
