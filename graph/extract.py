@@ -1043,6 +1043,30 @@ class Extractor:
                 sentence=text, qualifiers=self._qualifiers(text[:text.find(title)] if title else "", text),
                 sectors=tuple(sorted({s for s, _, _ in self.sectors_in(title, state.language)})) if title else ()))
 
+    def label_relations(self, found: list[tuple[Sentence, list[Span]]], state: DocumentState, extraction: Extraction) -> None:
+        """"Kredsformand:" on one line, "Helle Holm, direktør i Hillerød Kommune" on the next: a title
+        written as a label is the post of the person the next line opens with (besides any post that line
+        states). An office is held at the body the page is about; a heading that only names a region
+        ("Kreds 1 – Region Hovedstaden") groups the list by place and holds no office."""
+        blocks = self._blocks(found)
+        for index, ((label, label_spans), (row, spans)) in enumerate(zip(found, found[1:])):
+            written = label.text[:-1].strip() if label.text.endswith(":") else ""
+            people = [s for s in spans if s.type == "person"]
+            if not written or label_spans or row.line_index != label.line_index + 1 or not people \
+                    or not self._starts_row(row.text, people[0]) or self.find_titles(written) != [(0, len(written))]:
+                continue
+            title, role = self._title(written)
+            if self._is_office(role):
+                block = blocks[index]
+                body = block if block is not None and not block.region else state.body or self._main_organisation(found, at_least=2)
+            else:
+                body = state.employer
+            person = people[0].key
+            if body is None or any(m.person == person and m.organisation == body.key and m.title == title for m in extraction.memberships):
+                continue
+            extraction.memberships.append(Membership(person, body.key, body.type, title, role, row.text,
+                                                     qualifiers=self._qualifiers(label.text, label.text)))
+
     def _starts_row(self, text: str, person: Span) -> bool:
         """The person opens the line (after a bullet or a form of address: "Councillor Tom Reed (Lab)")."""
         lead = text[:person.start]
@@ -1432,6 +1456,7 @@ class Extractor:
             if persons_here:
                 last_person = persons_here[-1]
         self.line_relations(found, state, extraction)
+        self.label_relations(found, state, extraction)
         self._headline_post(found, state, extraction)
         self._posts_in_named_units(found, extraction)
         for sentence, spans in found:
@@ -1571,8 +1596,8 @@ class Extractor:
             return first[next(iter(lead))]  # the one municipality of the lead, named as often as any other
         return None
 
-    def _main_organisation(self, found: list[tuple[Sentence, list[Span]]]) -> Span | None:
-        """The organisation named at least three times and more often than any other."""
+    def _main_organisation(self, found: list[tuple[Sentence, list[Span]]], at_least: int = 3) -> Span | None:
+        """The organisation named at least three times (or `at_least`) and more often than any other."""
         counts: dict[str, int] = {}
         first: dict[str, Span] = {}
         for _, spans in found:
@@ -1581,7 +1606,7 @@ class Extractor:
                     counts[span.key] = counts.get(span.key, 0) + 1
                     first.setdefault(span.key, span)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-        if ranked and ranked[0][1] >= 3 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
+        if ranked and ranked[0][1] >= at_least and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
             return first[ranked[0][0]]
         return None
 
