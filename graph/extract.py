@@ -160,6 +160,7 @@ class Extractor:
         self.person_gap_words = {fold(w) for w in titled["person_gap_words"]}
         prepositions = alternatives(titled["org_prepositions"])
         self.place_preposition_before = any_of(titled["place_prepositions"], after=r"\s+$")
+        self.municipal_title_prefixes = tuple(fold(p) for p in titled["municipal_title_prefixes"])
         self.list_item_end = re.compile(rf"\s*(?:[,;.)]|$|(?:{alternatives(titled['list_conjunctions'])})\s)", re.IGNORECASE)
         self.title_to_org = re.compile(rf"^\s*(?:,\s*|\(\s*|\s+(?:{prepositions})\s+(?:the\s+)?)$", re.IGNORECASE)
         self.pronouns = set(titled["pronouns"])
@@ -327,8 +328,9 @@ class Extractor:
             if head is None and folded.endswith("s") and len(folded) > 4:
                 head = self._compound_head(folded[:-1])
                 genitive = head is not None
-            if head is None or folded.rstrip("s") in self.generic_bodies or folded in self.generic_bodies:
-                continue
+            if head is None or folded.rstrip("s") in self.generic_bodies or folded in self.generic_bodies \
+                    or folded in self.k.role_forms:
+                continue  # "Kommunalråd" ends in "råd" but is a title
             if len(folded) - len(head) - (1 if genitive else 0) < 3 or word in self.not_name:
                 continue
             start = self._modifiers_start(text, token.start())
@@ -936,6 +938,8 @@ class Extractor:
             if organisation is None:
                 office_body = state.block or state.body
                 organisation = office_body if office_body is not None and self._is_office(role) else state.employer
+                if organisation is not None and organisation.type != "municipality" and self._is_municipal_title(title):
+                    continue  # "Carl Lanér, kommundirektör" on a page about one of the municipality's units
             if organisation is None:
                 continue
             named_next = after[0] if after and after[0].type == "person" and not text[end:after[0].start].strip() \
@@ -1035,6 +1039,8 @@ class Extractor:
                 title, role = heading_title if tag else (None, None)
             elif title is not None and organisation is None:
                 organisation = block if block is not None and self._is_office(role) else state.employer
+                if organisation is not None and organisation.type != "municipality" and self._is_municipal_title(title):
+                    continue
             if organisation is None or (title is None and organisation is not block):
                 continue
             known.add((person.key, text))
@@ -1204,6 +1210,9 @@ class Extractor:
         if between and not all(fold(w) in self.k.qualifier_words for w in between.split()):
             return False
         return body.genitive or bool(between) and bool(re.search(r"(?<![^\W_])(?:är|er|is|blir|bliver)\s+$", text[:body.start]))
+
+    def _is_municipal_title(self, title: str | None) -> bool:
+        return bool(title) and fold(title).startswith(self.municipal_title_prefixes)
 
     def _body_after_name(self, text: str, after: list[Span], title_end: int) -> Span | None:
         """"avdelningschef Åsa Börjesson, Socialstyrelsen, ämnesråd Charlotte Hall, ...": in a list of

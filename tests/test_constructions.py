@@ -75,3 +75,11 @@ def test_a_place_after_a_preposition_is_not_a_person_known_by_its_title():
     extraction = extract_one(Document("case.txt", text), load_knowledge())
     persons = {m.name for m in extraction.mentions if m.type == "person"}
     assert persons == {"Bo Lind", "Eva Hed"}
+
+
+def test_a_municipal_title_in_a_contact_block_is_no_body_and_no_post_at_a_unit():
+    text = ("Nyheter\n\nOmsorgsförvaltningen flyttar till nya lokaler. Omsorgsförvaltningen har 900 anställda.\n\n"
+            "Mer information\nTove Lind\nKommunalråd\n0455-11 22 33\n")
+    extraction = extract_one(Document("case.txt", text), load_knowledge())
+    assert {m.name for m in extraction.mentions if m.type == "organisation"} == {"Omsorgsförvaltningen"}
+    assert not extraction.memberships
