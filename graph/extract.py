@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import ahocorasick
 
-from .knowledge import Entry, Knowledge, fold, name_key
+from .knowledge import Entry, Knowledge, alternatives, fold, name_key
 from .records import Document, Extraction, Membership, Mention, OrganisationFact, PaperFact
 from .segment import Sentence, content_lines, sentences
 
@@ -75,11 +75,6 @@ def same_length_fold(text: str) -> str:
     return folded if len(folded) == len(text) else "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
-def alternatives(words) -> str:
-    """A word list of the rules as a regex alternation, longest first so that the longest form wins."""
-    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-
-
 def any_of(words, *, after: str = r"(?![^\W_])", flags: int = 0) -> re.Pattern:
     """One pattern for a word list of the rules: any of the words, whole words only, followed by
     `after` (the end of a word by default; r"\\s+$" for "just before this point")."""
@@ -101,6 +96,7 @@ class Extractor:
         self.generic_bodies = {fold(w) for w in org["generic_bodies"]}
         self.lower_unit_heads = tuple(fold(w) for w in org["lower_unit_heads"])
         self.conjunct_unit_heads = {fold(w) for w in org["conjunct_unit_heads"]}
+        self.descriptor_heads = {fold(w) for w in org["descriptor_heads"]}
         self.political_body_heads = tuple(fold(w) for w in org["political_body_heads"])
         heads = alternatives(org["english_heads"])
         connectors = "|".join(map(re.escape, org["english_tail_connectors"]))
@@ -129,6 +125,8 @@ class Extractor:
         self.tail_heads = set(org["tail_heads"])
         self.english_heads = {fold(h) for h in org["english_heads"]}
         self.acronym = rules["acronym"]["pattern"]
+        self.acronym_after_preposition = re.compile(
+            rf"(?<![^\W_])(?:{alternatives(rules['relation']['titled']['org_prepositions'])})\s+(?P<acr>[A-ZÆØÅÄÖ]{{2,6}})(?![^\W_]|['’:]s)")
         self.acronym_token = re.compile(rf"(?<![^\W_])(?P<acr>{self.acronym})(?P<gen>s|['’]s|:s)?(?![^\W_])")
         self.acronym_skip = set(rules["acronym"]["skip_words"])
         self.place = re.compile(rules["place"]["pattern"])
@@ -160,6 +158,7 @@ class Extractor:
         self.person_gap_words = {fold(w) for w in titled["person_gap_words"]}
         prepositions = alternatives(titled["org_prepositions"])
         self.place_preposition_before = any_of(titled["place_prepositions"], after=r"\s+$")
+        self.unchanged_plural_endings = tuple(titled["unchanged_plural_endings"])
         self.municipal_title_prefixes = tuple(fold(p) for p in titled["municipal_title_prefixes"])
         self.list_item_end = re.compile(rf"\s*(?:[,;.)]|$|(?:{alternatives(titled['list_conjunctions'])})\s)", re.IGNORECASE)
         self.title_to_org = re.compile(rf"^\s*(?:,\s*|\(\s*|\s+(?:{prepositions})\s+(?:the\s+)?)$", re.IGNORECASE)
@@ -328,8 +327,10 @@ class Extractor:
             if head is None and folded.endswith("s") and len(folded) > 4:
                 head = self._compound_head(folded[:-1])
                 genitive = head is not None
-            if head is None or folded.rstrip("s") in self.generic_bodies or folded in self.generic_bodies \
-                    or folded in self.k.role_forms:
+            if folded in self.generic_bodies or head is not None and not genitive and len(folded) - len(head) < 3:
+                spans.extend(self._named_after_head(text, token, state))  # the head alone: "Stiftelsen Unga Kalmarsund"
+                continue
+            if head is None or folded.rstrip("s") in self.generic_bodies or folded in self.k.role_forms:
                 continue  # "Kommunalråd" ends in "råd" but is a title
             if len(folded) - len(head) - (1 if genitive else 0) < 3 or word in self.not_name:
                 continue
@@ -368,6 +369,27 @@ class Extractor:
                 spans.append(Span("organisation", start, match.end(), entity_key("organisation", name), name,
                                   priority=3, unit=True, form_end=form_end))
         return spans
+
+    def _named_after_head(self, text: str, token: re.Match, state: DocumentState) -> list[Span]:
+        """"Nätverket Barnrätt", "Stiftelsen Allmänna Barnhuset", "Organisationen Maskrosbarn": a body's
+        generic word and the capitalised name after it (the word is part of the name, unless it only
+        describes: "organisationen")."""
+        names = re.match(rf"[ ]((?:{CAP})(?:[ ]{CAP}){{0,2}})(?![^\W_])", text[token.end():])
+        if not names:
+            return []
+        words = names.group(1).split()
+        if any(w in self.not_name or not self._is_name_word(w) for w in words) or self._is_first_name(words[0]):
+            return []
+        end = token.end() + names.end(1)
+        if words[-1].endswith("s"):  # a genitive leads on: "Föreningen Sveriges äldreomsorgschefer"
+            following = re.match(r"[ ]([a-zæøåäöü][^\W\d_]+)(?![^\W_])", text[end:])
+            if not following:
+                return []
+            end += following.end(1)
+        start = token.end() + 1 if fold(token.group(0)) in self.descriptor_heads else token.start()
+        name = text[start:end]
+        return [Span("organisation", start, end, entity_key("organisation", name), name, priority=1,
+                     country=self._language_country(state.language), form_end=end)]
 
     def _lower_case_unit(self, text: str, token: re.Match) -> list[Span]:
         """"omsorgsförvaltningen", "individ- och familjeomsorgen": a municipality's unit named in lower case."""
@@ -725,7 +747,22 @@ class Extractor:
         spans = self._gazetteer(text, state) + self._municipality_patterns(text, state) + self._organisation_patterns(text, state)
         spans = self._settle(spans)
         spans = self._settle(spans + self._places(text, spans))
-        return self._place_countries(text, spans)
+        spans = self._place_countries(text, spans)
+        return self._settle(spans + self._acronyms_after_titles(text, spans))
+
+    def _acronyms_after_titles(self, text: str, spans: list[Span]) -> list[Span]:
+        """"ordförande för SSAS", "director at NCAS": letters in capitals that a title's preposition leads to
+        name the body of the post, though no list holds them and the text never spells them out."""
+        found = []
+        for match in self.acronym_after_preposition.finditer(text):
+            start, end = match.start("acr"), match.end("acr")
+            acronym = match.group("acr")
+            if acronym in self.not_name or any(s.start < end and start < s.end for s in spans):
+                continue
+            titles = self.find_titles(text[:match.start()].rstrip())
+            if titles and titles[-1][1] == len(text[:match.start()].rstrip()):
+                found.append(Span("organisation", start, end, entity_key("organisation", acronym), acronym, priority=1, form_end=end))
+        return found
 
     def _affiliations_in_parentheses(self, text: str, spans: list[Span], state: DocumentState) -> list[Span]:
         """"Don Brereton CB (Carers UK), Sally Warren (King's Fund)": a capitalised name in parentheses
@@ -813,7 +850,8 @@ class Extractor:
 
     @functools.lru_cache(maxsize=1 << 16)  # words recur: one suffix scan per distinct word
     def _ends_in_title_head(self, word: str) -> bool:
-        return any(len(word) >= n and word[-n:] in self.title_heads for n in self.title_head_lengths)
+        # the head alone, or after three letters at least: "inleder" (opens) is no "leder" (leader)
+        return any((len(word) == n or len(word) >= n + 3) and word[-n:] in self.title_heads for n in self.title_head_lengths)
 
     def find_titles(self, text: str) -> list[tuple[int, int]]:
         """Every role title in the text (listed forms, and compounds ending in a title head),
@@ -1259,6 +1297,8 @@ class Extractor:
 
     def _singular_title(self, plural: str) -> str | None:
         """"enhetschefer" -> "enhetschef", "service managers" -> "service manager"; None if not a title."""
+        if plural.casefold().endswith(self.unchanged_plural_endings) and self.find_titles(plural) == [(0, len(plural))]:
+            return plural
         for ending in self.plural_endings:
             if plural.casefold().endswith(ending) and len(plural) > len(ending) + 2:
                 singular = plural[: len(plural) - len(ending)]

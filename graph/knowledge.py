@@ -35,6 +35,11 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold()
 
 
+def alternatives(words) -> str:
+    """A word list of the rules as a regex alternation, longest first so that the longest form wins."""
+    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+
+
 def name_key(text: str) -> str:
     """Resolution key of a name: case, punctuation, 'and'/'&' and spacing do not matter."""
     text = fold(text).replace("&", " and ")

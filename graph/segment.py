@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .knowledge import Knowledge
+from .knowledge import Knowledge, alternatives
 
 QUOTED_SPAN = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[(:]))[‘“”\"'«„][^‘“”\"«»\n]{3,220}?(?:[’'](?![^\W\d_])|[”\"»“])")
 LIST_ITEM = re.compile(r"^\s*(?:[-–•*·▪►]|[A-H][.)]|[A-H](?=\s{2})|\d{1,2}[.)]|\d{1,2}[.:]\d{2}(?:\s*[-–]\s*\d{1,2}[.:]\d{2})?)\s+")
@@ -40,7 +40,30 @@ def content_lines(text: str, knowledge: Knowledge) -> list[tuple[int, str]]:
         elif not knowledge.furniture.match(stripped):
             in_block = False
             lines.append((offset + (len(raw) - len(raw.lstrip())), stripped))
-    return lines
+    return _join_wrapped(lines, text, knowledge)
+
+
+# A line that stops at a comma or a conjunction, or in mid-sentence before a line that goes on in small
+# letters, was wrapped by the page's layout: "studierektor vid institutionen för socialt arbete och" /
+# "Elin Kjörrefjord, ordförande för SSAS" is one sentence.
+GOES_ON = re.compile(r"^[a-zæøåäöü]")
+
+
+def _join_wrapped(lines: list[tuple[int, str]], text: str, knowledge: Knowledge) -> list[tuple[int, str]]:
+    """Lines the layout wrapped, joined again; the newline becomes a space, so offsets still hold."""
+    wrapped_end = re.compile(rf"(?:,|(?<![^\W\d_])(?:{alternatives(knowledge.rules['sentence']['wrap_words'])}))$")
+    joined: list[tuple[int, str]] = []
+    for offset, line in lines:
+        if joined:
+            previous_offset, previous = joined[-1]
+            end = previous_offset + len(previous)
+            adjacent = text[end:offset] == "\n"
+            wrapped = wrapped_end.search(previous) or previous[-1:].islower() and GOES_ON.match(line)
+            if adjacent and wrapped:
+                joined[-1] = (previous_offset, f"{previous} {line}")
+                continue
+        joined.append((offset, line))
+    return joined
 
 
 # A table flattened without a space between its cells glues a label to its value: "Nämnd/StyrelseArbetsmarknads-
