@@ -158,6 +158,7 @@ class Extractor:
         self.person_gap_words = {fold(w) for w in titled["person_gap_words"]}
         prepositions = alternatives(titled["org_prepositions"])
         self.place_preposition_before = any_of(titled["place_prepositions"], after=r"\s+$")
+        self.minutes_word = any_of(rules["relation"]["title_units"]["minutes_words"], flags=re.IGNORECASE)
         self.unchanged_plural_endings = tuple(titled["unchanged_plural_endings"])
         self.municipal_title_prefixes = tuple(fold(p) for p in titled["municipal_title_prefixes"])
         self.list_item_end = re.compile(rf"\s*(?:[,;.)]|$|(?:{alternatives(titled['list_conjunctions'])})\s)", re.IGNORECASE)
@@ -1566,26 +1567,31 @@ class Extractor:
     def _posts_in_named_units(self, found: list[tuple[Sentence, list[Span]]], extraction: Extraction) -> None:
         """Move a post given to a municipality to the one unit of the kind its title heads that the
         text names ("Annelie Sundqvist, förvaltningschef" in minutes naming "Socialförvaltningen")."""
-        units = self.k.rules["relation"]["title_units"]["units"]
+        rules = self.k.rules["relation"]["title_units"]
         named = {}
         for _, spans in found:
             for span in spans:
                 if span.type == "organisation":
                     named.setdefault(fold(span.name), span)
+
+        def units_headed(heads) -> dict[str, Span]:
+            return {span.key: span for name, span in named.items() for head in heads if name.endswith(head) and len(name) > len(head)}
+
+        minutes = any(self.minutes_word.search(sentence.text) for sentence, _ in found
+                      if sentence.line_index < rules["minutes_head_lines"])
+        administration = units_headed(rules["administration_heads"]) if minutes else {}
         for index, membership in enumerate(extraction.memberships):
             if membership.organisation_type != "municipality" or not membership.title:
                 continue
             title = fold(membership.title)
-            for title_part, head in units.items():
-                if title_part not in title:
-                    continue
-                candidates = {span.key: span for name, span in named.items() if name.endswith(head) and len(name) > len(head)}
+            heads = [head for title_part, head in rules["units"].items() if title_part in title]
+            candidates = units_headed(heads[:1]) if heads else administration
+            if heads or not self._is_office(membership.role) and not self._is_municipal_title(membership.title):
                 if len(candidates) == 1:
                     unit = next(iter(candidates.values()))
                     extraction.memberships[index] = replace(membership, organisation=unit.key, organisation_type="organisation")
                     extraction.organisations.append(OrganisationFact(unit.key, parent=membership.organisation,
                                                                      parent_type="municipality"))
-                break
 
     def _is_left_place(self, sentence: Sentence, span: Span) -> bool:
         """"lämnar Ånge", "leaves Kent County Council": the place someone leaves, not the one the text is about."""
