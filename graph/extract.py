@@ -97,10 +97,11 @@ class Extractor:
         self.lower_unit_heads = tuple(fold(w) for w in org["lower_unit_heads"])
         self.conjunct_unit_heads = {fold(w) for w in org["conjunct_unit_heads"]}
         self.descriptor_heads = {fold(w) for w in org["descriptor_heads"]}
+        self.state_genitive = any_of(org["state_genitives"], after=r"[ ]$")
         self.political_body_heads = tuple(fold(w) for w in org["political_body_heads"])
         heads = alternatives(org["english_heads"])
         connectors = "|".join(map(re.escape, org["english_tail_connectors"]))
-        pre = rf"(?:(?:{CAP}|[A-Z]{{2,8}})(?:\s+(?:and|&))?\s+){{0,5}}"
+        pre = rf"(?:(?:{CAP}|[A-Z]{{2,8}})(?:\s+(?:and|&))?\s+){{0,7}}"
         tail = rf"(?:\s+(?:{connectors})\s+(?:the\s+)?{CAP}(?:\s+{CAP}){{0,6}}){{0,4}}"
         self.english_org = re.compile(rf"(?<![^\W_])(?P<pre>{pre})(?P<head>{heads})(?![^\W_])(?P<tail>{tail})")
         self.compound_heads = sorted((fold(h) for h in org["compound_heads"]), key=len, reverse=True)
@@ -396,6 +397,10 @@ class Extractor:
         """"omsorgsförvaltningen", "individ- och familjeomsorgen": a municipality's unit named in lower case."""
         folded = fold(token.group(0))
         head = next((h for h in self.lower_unit_heads if folded.endswith(h)), None)
+        state_body = self.state_genitive.search(text, max(0, token.start() - 12), token.start())
+        if state_body and self._compound_head(folded) and len(folded) - len(self._compound_head(folded)) >= 3:
+            name = text[state_body.start():token.end()]  # "Statens institutionsstyrelse": a national body
+            return [Span("organisation", state_body.start(), token.end(), entity_key("organisation", name), name, priority=1)]
         if head is None:
             return []
         conjunct = re.search(r"[^\W\d_]+-\s+(?:og|och|and)\s+$", text[:token.start()])
