@@ -22,6 +22,7 @@ from .segment import Sentence, content_lines, sentences
 UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŸŹŻŽ"
 CAP = rf"[{UPPER}][^\W_]*(?:-[^\W_]+)*"
 WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*-?")
+EARLIER_POST = re.compile(r"\x00[^,;.:!?\x00]*(?=,)|\x00")  # a blanked title and its words, to the comma
 CONJUNCT_BEFORE = re.compile(r"(?<![^\W\d_])[^\W\d_]+-\s+(?:og|och|and|&|eller)\s+$")  # "social- og " before "sundhedschef"
 GENITIVE = re.compile(r"^(?:['’]s|:s|s)(?![^\W_])")
 QUOTE_OPEN = "‘“”\"'«„"
@@ -1326,16 +1327,19 @@ class Extractor:
                     return None  # "attending as Eugine Yafele’s substitute": the title is someone else's
                 pieces, at = [], gap_start
                 bodies = [(s.start, s.end) for s in before if s.type in {"organisation", "municipality"} and s.start >= gap_start]
+                title_starts = {a for a, _ in titles}
                 for a, b in sorted(titles + bodies):
                     if b <= gap_start or a >= title_start:
                         continue
                     a, b = max(a, gap_start), min(b, title_start)
                     if a > at:
                         pieces.append(text[at:a])
-                    pieces.append(" ")
+                    pieces.append("\x00" if a in title_starts else " ")
                     at = max(at, b)
                 pieces.append(text[at:title_start])
-                bare = "".join(pieces)
+                # An earlier post of a list, up to its comma, stands for the person too: "Knud Aarup har
+                # været chef for både store og små kommuner, direktør i Socialstyrelsen og landsformand for ..."
+                bare = EARLIER_POST.sub(" ", "".join(pieces))
                 if re.search(r"[.;:!?]", bare):
                     return None  # punctuation outside the names and titles between ("RFO:s" is a name)
                 words = (m.group() for m in re.finditer(r"[^\W\d_]+", bare))
