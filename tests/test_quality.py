@@ -15,17 +15,17 @@ from graph.evaluate import evaluate
 
 DEV = Path(__file__).parent / "data" / "dev"
 
-# Measured on 2026-12-01 (see the README's Quality section). Part one's floors are the targets of the
+# Measured on 2026-12-02 (see the README's Quality section). Part one's floors are the targets of the
 # extraction issue (F1 >= 0.85 persons, organisations, municipalities; >= 0.8 roles and papers; precision
-# >= 0.85); part two's sit a little below today's figures (roles 0.803 on 2026-12-01, the real-pages
-# issue's target 0.8).
+# >= 0.85); part two's sit a little below today's figures (roles 0.836, organisations 0.938 on
+# 2026-12-02; the real-pages issue's target is 0.8).
 FLOORS = {
     "part1": {"persons": 0.95, "organisations": 0.88, "municipalities": 0.9, "countries": 0.95, "sectors": 0.88,
               "papers": 0.85, "roles": 0.8},
-    "part2": {"persons": 0.95, "organisations": 0.88, "municipalities": 0.95, "sectors": 0.82, "papers": 0.8,
-              "roles": 0.79},
+    "part2": {"persons": 0.95, "organisations": 0.92, "municipalities": 0.95, "sectors": 0.82, "papers": 0.8,
+              "roles": 0.82},
 }
-PRECISION_FLOOR = {"part1": 0.85, "part2": 0.79}
+PRECISION_FLOOR = {"part1": 0.85, "part2": 0.8}  # part two: sectors 0.8
 TITLE_FLOOR = {"part1": 0.85, "part2": 0.85}
 
 
