@@ -1131,6 +1131,8 @@ class Extractor:
         if people:
             return current if re.match(rf"\s*\((?:{self.party_pattern})\)", text[people[0].end:]) else (None, None)
         written = text.strip(" :")
+        if len(written.split()) > 4:
+            return current  # a heading that is only a title is short; the title pattern is costly on long lines
         singular = written if self.title_only.match(written) else self._singular_title(written)
         if singular is None:
             return current
