@@ -163,6 +163,10 @@ class Extractor:
         self.minutes_word = any_of(rules["relation"]["title_units"]["minutes_words"], flags=re.IGNORECASE)
         self.unchanged_plural_endings = tuple(titled["unchanged_plural_endings"])
         self.municipal_title_prefixes = tuple(fold(p) for p in titled["municipal_title_prefixes"])
+        self.discourse_bodies = {fold(w): fold(stem) for w, stem in titled["discourse_bodies"].items()}
+        self.discourse_body_after = re.compile(
+            rf"\s+(?:{alternatives(titled['org_prepositions'])})\s+(?P<word>{alternatives(titled['discourse_bodies'])})(?![^\W_])",
+            re.IGNORECASE)
         self.list_item_end = re.compile(rf"\s*(?:[,;.)]|$|(?:{alternatives(titled['list_conjunctions'])})\s)", re.IGNORECASE)
         self.title_to_org = re.compile(rf"^\s*(?:,\s*|\(\s*|\s+(?:{prepositions})\s+(?:the\s+)?)$", re.IGNORECASE)
         self.pronouns = set(titled["pronouns"])
@@ -977,6 +981,8 @@ class Extractor:
                     organisation = where[-1]  # "joins from Kirklees Council, where she has been Service Director"
                 else:
                     organisation = self._hiring_body(text, before, start)
+            if organisation is None:
+                organisation = self._discourse_body(text, end, state)
             listed = self._body_after_name(text, after, end) if organisation is None else None
             if listed is not None:
                 organisation = listed
@@ -1257,6 +1263,14 @@ class Extractor:
         if between and not all(fold(w) in self.k.qualifier_words for w in between.split()):
             return False
         return body.genitive or bool(between) and bool(re.search(r"(?<![^\W_])(?:är|er|is|blir|bliver)\s+$", text[:body.start]))
+
+    def _discourse_body(self, text: str, title_end: int, state: DocumentState) -> Span | None:
+        """"utvecklingsledare i förbundet": the body the page is about, when the word after the title
+        refers back to a body of its kind."""
+        match = self.discourse_body_after.match(text, title_end)
+        if match is None or state.body is None:
+            return None
+        return state.body if self.discourse_bodies[fold(match.group("word"))] in fold(state.body.name) else None
 
     def _is_municipal_title(self, title: str | None) -> bool:
         return bool(title) and fold(title).startswith(self.municipal_title_prefixes)
