@@ -1023,12 +1023,12 @@ class Extractor:
                 sentence=text, qualifiers=self._qualifiers(text[max(0, start - 40):start], text),
                 sectors=tuple(sorted({s for s, _, _ in self.sectors_in(title, state.language)})) if title else ()))
 
-    def line_relations(self, found: list[tuple[Sentence, list[Span]]], state: DocumentState, extraction: Extraction) -> None:
+    def line_relations(self, found: list[tuple[Sentence, list[Span]]], blocks: list[Span | None], state: DocumentState,
+                       extraction: Extraction) -> None:
         """Memberships that page structure states: a list or table row under a heading that names a body
         ("Socialnämnden" ... "Britt-Marie Holmgren (S), ordförande"), and a contact block (a name on
         one line, the title on the next)."""
         org_types = {"organisation", "municipality"}
-        blocks = self._blocks(found)
         known = {(m.person, m.sentence) for m in extraction.memberships}
         party = rf"\s*\((?:{self.party_pattern})\)"
         board_words = "|".join(map(re.escape, self.k.rules["relation"]["lists"]["board_words"]))
@@ -1100,12 +1100,12 @@ class Extractor:
                 sentence=text, qualifiers=self._qualifiers(text[:text.find(title)] if title else "", text),
                 sectors=tuple(sorted({s for s, _, _ in self.sectors_in(title, state.language)})) if title else ()))
 
-    def label_relations(self, found: list[tuple[Sentence, list[Span]]], state: DocumentState, extraction: Extraction) -> None:
+    def label_relations(self, found: list[tuple[Sentence, list[Span]]], blocks: list[Span | None], state: DocumentState,
+                        extraction: Extraction) -> None:
         """"Kredsformand:" on one line, "Helle Holm, direktør i Hillerød Kommune" on the next: a title
         written as a label is the post of the person the next line opens with (besides any post that line
         states). An office is held at the body the page is about; a heading that only names a region
         ("Kreds 1 – Region Hovedstaden") groups the list by place and holds no office."""
-        blocks = self._blocks(found)
         for index, ((label, label_spans), (row, spans)) in enumerate(zip(found, found[1:])):
             written = label.text[:-1].strip() if label.text.endswith(":") else ""
             people = [s for s in spans if s.type == "person"]
@@ -1530,8 +1530,8 @@ class Extractor:
             persons_here = [s.key for s in spans if s.type == "person"]
             if persons_here:
                 last_person = persons_here[-1]
-        self.line_relations(found, state, extraction)
-        self.label_relations(found, state, extraction)
+        self.line_relations(found, blocks, state, extraction)
+        self.label_relations(found, blocks, state, extraction)
         self._headline_post(found, state, extraction)
         self._posts_in_named_units(found, extraction)
         for sentence, spans in found:
