@@ -29,7 +29,7 @@ import pyoxigraph as ox
 
 from .errors import GraphNotFound, QueryError, QueryTimeout
 
-# The prefixes of graph.rdf (tests/test_bench_run.py checks they are the same), kept here so that
+# The prefixes of the graph (graph.rdf writes with these), kept here so that
 # `kg query` does not import the build's modules (rdflib, the extraction rules): that import was
 # most of the time of answering a selective query from the command line.
 PREFIXES = {

@@ -18,25 +18,11 @@ import pyoxigraph as ox
 
 from .knowledge import Knowledge, fold, name_key
 from .atomic import write_bytes_atomically  # noqa: F401  (the one way outputs are written)
+from .query import PREFIXES  # one list: graph.query keeps it so that `kg query` starts without this module
 from .resolve import Corpus, Entity, Paper
 
 DEFAULT_BASE = "https://w3id.org/social-services-kg/"
-KG = "https://w3id.org/social-services-kg/ontology#"
-
-PREFIXES = {
-    "kg": KG,
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "org": "http://www.w3.org/ns/org#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "schema": "https://schema.org/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "cv": "http://data.europa.eu/m8g/",
-}
+KG = PREFIXES["kg"]
 
 
 @functools.lru_cache(maxsize=None)

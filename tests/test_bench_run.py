@@ -91,11 +91,9 @@ def test_show_prints_the_saved_tables_again(bench_run, tmp_path):
 # ---------------------------------------------------------------- kg query starts light
 
 
-def test_the_query_module_has_the_prefixes_and_queries_of_the_build():
+def test_the_query_module_finds_the_queries_of_the_build():
     from graph.knowledge import ontology_dir
-    from graph.rdf import PREFIXES as BUILD_PREFIXES
 
-    assert PREFIXES == BUILD_PREFIXES
     assert queries_dir() == ontology_dir() / "queries"
 
 
