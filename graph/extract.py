@@ -131,6 +131,16 @@ class Extractor:
             rf"(?<![^\W_])(?:{alternatives(rules['relation']['titled']['org_prepositions'])})\s+(?P<acr>[A-ZÆØÅÄÖ]{{2,6}})(?![^\W_]|['’:]s)")
         self.acronym_token = re.compile(rf"(?<![^\W_])(?P<acr>{self.acronym})(?P<gen>s|['’]s|:s)?(?![^\W_])")
         self.acronym_skip = set(rules["acronym"]["skip_words"])
+        self.name_continuation = re.compile(
+            rf"(?:,[ ]{CAP})*[ ](?:{alternatives(rules['organisation']['name_conjunctions'])})[ ]{CAP}(?![^\W_]|[ ]{CAP})")
+        body_after = rules["relation"]["titled"]["body_after_title"]
+        self.body_connectors = set(body_after["connectors"])
+        self.department_words = tuple(body_after["department_words"])
+        self.department_prepositions = set(body_after["department_prepositions"])
+        self.body_after_title = re.compile(
+            rf"(?:\s+(?P<preposition>{alternatives(body_after['prepositions'])})\s+|\s*,\s*)"
+            rf"(?P<name>[{UPPER}][\w&'’.-]*(?:(?:\s+(?:{alternatives(body_after['connectors'])}))?\s+[{UPPER}][\w&'’.-]*){{0,6}})"
+            r"(?P<closed>\s*(?:$|\n|[,;:]|\.(?:\s|$)))?")
         self.place = re.compile(rules["place"]["pattern"])
         self.municipality_patterns = [
             (re.compile(p["pattern"]), p) for p in rules["municipality"]["patterns"]
@@ -750,7 +760,82 @@ class Extractor:
             if span.type == "person":
                 state.persons.setdefault(span.key, span.name)
         spans = self._settle(spans + self._surnames(text, state))
-        return self._settle(spans + self._affiliations_in_parentheses(text, spans, state))
+        spans = self._settle(spans + self._affiliations_in_parentheses(text, spans, state))
+        spans = self._conjoined_names(text, spans)
+        return self._settle(spans + self._bodies_after_titles(text, spans, state))
+
+    def _conjoined_names(self, text: str, spans: list[Span]) -> list[Span]:
+        """"Foreningen Spiseforstyrrelser og Selvskade", "Center for Plan, Teknik og Erhverv": a body's
+        name goes on over a list of capitalised words that a conjunction closes, when none of them
+        begins a name of its own."""
+        starts = {s.start for s in spans}
+        result = []
+        for span in spans:
+            match = self.name_continuation.match(text, span.end) if span.type == "organisation" else None
+            if match and text[span.end - 1].isalpha() and not any(
+                    word.start() + span.end in starts or not self._is_body_word(word.group(0)) or self._is_first_name(word.group(0))
+                    for word in re.finditer(rf"[{UPPER}]\S*", match.group(0))):
+                name = text[span.start:match.end()]
+                span = replace(span, end=match.end(), name=name, key=entity_key("organisation", name), form_end=match.end())
+            result.append(span)
+        return result
+
+    def _bodies_after_titles(self, text: str, spans: list[Span], state: DocumentState) -> list[Span]:
+        """"direktør i Incita", "forstander på Godhavn", "Name, Cheføkonom, KRAKA": capitalised words a
+        title leads to name the body of the post, though no list holds them and no head word marks them.
+        The run stops where a known name, a person or a title begins; a country closing it is part of
+        the name ("Generalsekretær for Caritas Danmark")."""
+        found = []
+        persons_end = {s.end for s in spans if s.type == "person"}
+        for title_start, title_end in self.find_titles(text):
+            match = self.body_after_title.match(text, title_end)
+            if not match:
+                continue
+            if not match.group("preposition"):
+                before = text[:title_start].rstrip()
+                if not (before.endswith(",") and len(before) - 1 in persons_end) or match.group("closed") is None:
+                    continue  # "Name, title, Body" only: a comma after a title elsewhere starts anything
+            words = list(re.finditer(r"\S+", match.group("name")))
+            base = match.start("name")
+            end = base
+            for index, word in enumerate(words):
+                start = base + word.start()
+                inside = next((s for s in spans if s.start <= start < s.end), None)
+                if inside is not None:
+                    if inside.type == "country" and index > 0 and inside.end <= match.end("name"):
+                        end = inside.end
+                    elif inside.type == "municipality" and index > 0:
+                        end = base  # "stadsdelsdirektör i Västra Göteborg": a place's part, not a body
+                    break
+                if word.group(0).lower() in self.body_connectors:
+                    continue
+                if not self._is_body_word(word.group(0)) or index + 1 < len(words) and self._is_first_name(word.group(0)):
+                    break
+                end = base + word.end()
+            start = match.start("name")
+            name = text[start:end].rstrip(",.;:")
+            if not name or name.split()[-1].lower() in self.body_connectors:
+                continue
+            if state.language == "en" and " " not in name and not name.isupper():
+                continue  # "Head of Finance": in English a single capitalised word there is a department
+            if re.fullmatch(self.party_pattern, name) or self.title_only.match(name):
+                continue
+            if match.group("preposition") in self.department_prepositions and self._is_department(name):
+                continue
+            end = start + len(name)
+            found.append(Span("organisation", start, end, entity_key("organisation", name), name, priority=0, form_end=end))
+        return found
+
+    def _is_department(self, name: str) -> bool:
+        words = [fold(w).strip(",.;:").replace("’", "'") for w in name.split()]
+        return all(w in self.body_connectors or w.endswith(self.department_words) for w in words)
+
+    def _is_body_word(self, word: str) -> bool:
+        if not word[0].isupper() or word in self.not_name or word.endswith("-"):
+            return False
+        folded = fold(word.rstrip(",.;:"))
+        return not (folded in self.k.role_forms or folded in self.k.honorifics or folded in self.k.qualifier_words
+                    or folded in self.months)
 
     def place_names(self, text: str, state: DocumentState) -> list[Span]:
         """The names of bodies and places in a sentence: what the lists and patterns find before
