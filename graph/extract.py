@@ -123,6 +123,8 @@ class Extractor:
         self.party_pattern = alternatives(knowledge.party_tags) or "S"
         self.tail_prepositions = set(org["head_tail_prepositions"])
         self.context_patterns = self._context_patterns()
+        self.peer = re.compile(rf"(?<![^\W\d_])(?P<name>(?:{alternatives(rules['person']['peerage_ranks'])})[ ]"
+                               rf"(?P<title>{CAP})(?:[ ]of[ ](?:the[ ])?{CAP}(?:[ ]{CAP})?)?)(?![^\W\d_])")
         self.tail_stop_words = set(org["head_tail_stop_words"])
         self.tail_heads = set(org["tail_heads"])
         self.english_heads = {fold(h) for h in org["english_heads"]}
@@ -135,6 +137,7 @@ class Extractor:
             rf"(?:,[ ]{CAP})*[ ](?:{alternatives(rules['organisation']['name_conjunctions'])})[ ]{CAP}(?![^\W_]|[ ]{CAP})")
         body_after = rules["relation"]["titled"]["body_after_title"]
         self.body_connectors = set(body_after["connectors"])
+        self.name_connectors = self.body_connectors | set(rules["organisation"]["name_conjunctions"])
         self.department_words = tuple(body_after["department_words"])
         self.department_prepositions = set(body_after["department_prepositions"])
         self.body_after_title = re.compile(
@@ -463,6 +466,8 @@ class Extractor:
                         end, index = place_end, index + 1
                         continue
                     break
+                if current[0].islower() and any(w.group(0)[0].isupper() for w in words[1:index]) and fold(current) not in self.name_connectors:
+                    break  # "Rådet for Socialt Udsatte består af": once the tail has capitals, a small word ends it
                 end = token.end() + words[index].end()
                 taken += 1
                 index += 1
@@ -663,6 +668,19 @@ class Extractor:
                 spans.append(Span("person", start, end, entity_key("person", clean), clean, priority=0, form_end=end))
         return spans
 
+    def _peers(self, text: str, state: DocumentState) -> list[Span]:
+        """"Lord Forsyth of Drumlean", "Baroness Kingsmill": a peer's rank and title are the name."""
+        if state.language != "en":
+            return []
+        spans = []
+        for match in self.peer.finditer(text):
+            title = match.group("title")
+            if title in self.not_name or fold(title) in self.k.role_forms or self._gazetteer(title, state):
+                continue  # "Lord Mayor", "Lord Chancellor"
+            name = match.group("name")
+            spans.append(Span("person", match.start(), match.end(), entity_key("person", name), name, priority=1, form_end=match.end()))
+        return spans
+
     @staticmethod
     def _clean_person_name(name: str) -> str:
         return " ".join(w.capitalize() if w.isupper() and len(w) > 1 else w for w in name.split())
@@ -755,7 +773,8 @@ class Extractor:
         """All names of one sentence, overlaps settled; `places` are its `place_names`, when known."""
         spans = self.place_names(text, state) if places is None else places
         spans = self._settle(spans + self._acronyms(text, spans, state))
-        spans = self._settle(spans + self._persons(text, state, spans) + self._persons_by_context(text, state))
+        spans = self._settle(spans + self._persons(text, state, spans) + self._persons_by_context(text, state)
+                             + self._peers(text, state))
         for span in spans:
             if span.type == "person":
                 state.persons.setdefault(span.key, span.name)
@@ -1126,14 +1145,16 @@ class Extractor:
             people = [s for s in spans if s.type == "person"]
             bodies = [s for s in spans if s.type in org_types]
             heading_title = self._heading_title(text, people, heading_title)
-            if not sentence.line_item:
+            if members_of is not None and not sentence.line_item and not self._continues_list(text):
                 members_of = None
+            if members_of is None and not sentence.line_item:
                 if board_heading.search(text) and not people:
                     members_of = next((s for s in bodies if s.type == "organisation"), None) or block or state.body
             elif members_of is not None:
-                for person in people:
+                for person, office in self._listed_members(text, people, every=sentence.line_item):
+                    title, role = self._title(office) if office else (None, None)
                     if not any(m.person == person.key and m.organisation == members_of.key for m in extraction.memberships):
-                        extraction.memberships.append(Membership(person.key, members_of.key, members_of.type, None, None, text))
+                        extraction.memberships.append(Membership(person.key, members_of.key, members_of.type, title, role, text))
             if block is not None and len(people) > 1:
                 # "Councillors Bilal Anwar (Lab), Christine Mottram (C) and ...": members of the body.
                 for person in people:
@@ -1161,7 +1182,7 @@ class Extractor:
                 later = [s for s in bodies if s.start >= rest_start + title_match.end()]
                 if later and not re.search(r"[.;!?]", text[rest_start + title_match.end():later[0].start]):
                     organisation = later[0]
-            elif len(people) == 1 and not bodies and index + 1 < len(found) and not text[person.end:].strip(" ,"):
+            elif len(people) == 1 and not bodies and index + 1 < len(found) and not re.sub(r"\([^()]*\)", "", text[person.end:]).strip(" ,"):
                 following, following_spans = found[index + 1]
                 contact = self.title_line.match(following.text)
                 if contact and following.line_index == sentence.line_index + 1:
@@ -1208,6 +1229,28 @@ class Extractor:
                 continue
             extraction.memberships.append(Membership(person, body.key, body.type, title, role, row.text,
                                                      qualifiers=self._qualifiers(label.text, label.text)))
+
+    @staticmethod
+    def _continues_list(text: str) -> bool:
+        """A member list under "The members of X are:" goes on over short lines (names, their titles,
+        contact lines) and ends at prose or the next heading."""
+        return len(text.split()) <= 12 and not text.rstrip().endswith((".", "!", "?", ":"))
+
+    def _listed_members(self, text: str, people: list[Span], every: bool) -> list[tuple[Span, str | None]]:
+        """The members a list line names: in a bulleted item every person; otherwise the persons of a
+        line that holds nothing but names, each perhaps with an office in parentheses ("Lord Burns",
+        "Jann Sjursen (formand)", two columns of names)."""
+        listed = []
+        rest = text
+        for person in people:
+            office = re.match(r"\s*\((?P<office>[^()]{2,30})\)", text[person.end:])
+            title = office.group("office").strip() if office and self.title_only.match(office.group("office").strip()) else None
+            listed.append((person, title))
+            end = person.end + (office.end() if office else 0)
+            rest = rest[:person.start] + " " * (end - person.start) + rest[end:]
+        if every or not rest.strip(" ,;\t"):
+            return listed
+        return []
 
     def _starts_row(self, text: str, person: Span) -> bool:
         """The person opens the line (after a bullet or a form of address: "Councillor Tom Reed (Lab)")."""
@@ -1662,6 +1705,8 @@ class Extractor:
                 continue  # a headline is short; a lead sentence must say the post was filled
             bodies = [s for s in spans if s.type in {"organisation", "municipality"} and not self.is_media(s)
                       and not self._is_left_place(sentence, s)]
+            if any(s.type == "person" for _, earlier_spans in found[:index] for s in earlier_spans):
+                return  # a title line after a name is that name's contact line, not a headline
             body = bodies[0] if bodies else state.context
             first_person = next((s for later, later_spans in found[index + 1:] if not self.byline.match(later.text)
                                  for s in later_spans if s.type == "person"), None)
