@@ -97,15 +97,13 @@ def build(paths: Iterable[str | os.PathLike], *, base: str = DEFAULT_BASE, max_b
     clean build's, byte for byte."""
     knowledge = knowledge or load_knowledge()
     paths = [Path(p) for p in paths]
-    for _ in range(3):
-        try:
-            return _build(paths, base, max_bytes, jobs, knowledge, cache_dir, progress, on_documents)
-        except FileChanged:
-            continue  # a file changed under the build: read everything as it is now
-    return _build(paths, base, max_bytes, jobs, knowledge, None, progress, on_documents)
+    try:
+        return _build(paths, base, max_bytes, jobs, knowledge, cache_dir, progress, on_documents, trust_stats=True)
+    except FileChanged:  # a file changed under the build: read every file as it is now
+        return _build(paths, base, max_bytes, jobs, knowledge, cache_dir, progress, on_documents, trust_stats=False)
 
 
-def _build(paths, base, max_bytes, jobs, knowledge, cache_dir, progress, on_documents) -> BuildResult:
+def _build(paths, base, max_bytes, jobs, knowledge, cache_dir, progress, on_documents, trust_stats) -> BuildResult:
     notes: list[str] = []
     cache_dir = Path(cache_dir) if cache_dir else None
     key = code_fingerprint(knowledge, base) if cache_dir else ""
@@ -115,7 +113,7 @@ def _build(paths, base, max_bytes, jobs, knowledge, cache_dir, progress, on_docu
     previous, unusable = PreviousBuild.load(cache_dir, key, max_bytes)
     if unusable:
         notes.append(f"a full build: the previous build's record cannot serve ({unusable})")
-    reader = DocumentReader(previous, cache)
+    reader = DocumentReader(previous if trust_stats else None, cache)
     documents, skipped = collect(paths, max_bytes=max_bytes, read=reader)
     if on_documents:
         on_documents(len(documents))
