@@ -27,7 +27,7 @@ import pyoxigraph as ox
 from .atomic import Background, remove_tree, write_bytes_atomically
 from .incremental import Fallback, IncrementalBuild, store_changes
 from .knowledge import Knowledge, load_knowledge
-from .layout import CACHE_DIR, GRAPH_FILE, OUTPUT_NAMES, REPORT_FILE, STORE_DIR, VIEW_FILE, VIEW_TITLE  # noqa: F401 - the names, from here as before
+from .layout import CACHE_DIR, GRAPH_FILE, REPORT_FILE, STORE_DIR, VIEW_FILE
 from .network import ViewFacts, no_gc
 from .previous import DocumentReader, ExtractionCache, FileChanged, NextState, PreviousBuild, code_fingerprint, full_state
 from .rdf import DEFAULT_BASE, Graph, corpus_graph
@@ -36,8 +36,8 @@ from .records import Document, Skip
 from .resolve import Corpus, resolve
 from .splice import file_identity, write_turtle
 from .store import store_identity, update_store, write_store
-from .view_page import view_network, write_view  # noqa: F401 - view_network: the view of a BuildResult (api)
-from .workers import extract_all, extract_one  # noqa: F401  (stages of the pipeline, imported from here)
+from .view_page import write_view
+from .workers import extract_all, extract_one  # noqa: F401 - extract_one: the per-document stage, named from here
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +121,9 @@ def _build(paths, base, max_bytes, jobs, knowledge, cache_dir, progress, on_docu
         try:
             corpus, graph, state = IncrementalBuild(previous, documents, skipped, reader.stats, cache, knowledge, base,
                                                     jobs, progress, max_bytes).run()
+            if previous.damage:
+                notes.append(f"parts of the previous build's record could not be read ({'; '.join(previous.damage)}):"
+                             " what they describe is made whole")
             return BuildResult(corpus, graph, documents, skipped, knowledge, cache=cache, state=state, notes=notes)
         except Fallback as reason:
             damage = f" ({'; '.join(previous.damage)})" if previous.damage else ""

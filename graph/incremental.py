@@ -114,9 +114,9 @@ class IncrementalBuild:
                     raise Fallback(f"the previous extraction of {identifier} is lost")
                 old[identifier] = found
             refs = self.previous.part("refs")
-            self.previous.part("default")
+            self.previous.part("default")  # read now, as the view's part, so that damage is known before the write
+            self.previous.part("view")
             if pending.pool is not None:  # while the worker extracts: what the write will need
-                self.previous.part("view")
                 from . import render  # noqa: F401 - imported meanwhile: it takes a second (pyvis)
         finally:
             extracted = pending.result()

@@ -8,4 +8,3 @@ STORE_DIR = "store"
 REPORT_FILE = "build-report.json"
 CACHE_DIR = ".cache"  # the extraction cache and the previous build's record (graph.previous)
 VIEW_TITLE = "Social services leadership graph"
-OUTPUT_NAMES = {GRAPH_FILE, VIEW_FILE, STORE_DIR, REPORT_FILE, CACHE_DIR}

