@@ -75,7 +75,7 @@ def cli():
 @click.option("--max-bytes", type=click.IntRange(1), default=None, help="Skip files larger than this (default 20 MB).")
 @click.option("--strict", is_flag=True, help="Exit with code 1 if any file was skipped.")
 @click.option("--no-view", is_flag=True, help="Do not write graph.html.")
-@click.option("--no-cache", is_flag=True, help="Re-extract every document (by default unchanged documents are reused from OUT/.cache).")
+@click.option("--no-cache", is_flag=True, help="Build everything anew (by default a rebuild remakes only what changed documents touch, from OUT/.cache).")
 @click.option("--query", "example_query", default=None, help="After the build, answer this query (inline, @file or shipped name).")
 @user_errors
 def build(paths, out_dir, base, jobs, max_bytes, strict, no_view, no_cache, example_query):
@@ -95,6 +95,8 @@ def build(paths, out_dir, base, jobs, max_bytes, strict, no_view, no_cache, exam
                             cache_dir=None if no_cache else out_dir / pipeline.CACHE_DIR,
                             progress=bar.advance, on_documents=bar.start)
     bar.stop()
+    for note in result.notes:
+        click.echo(note, err=True)
     written = pipeline.write_outputs(result, out_dir, view=not no_view)
     remember_build(out_dir)
     counts = result.counts()

@@ -7,6 +7,8 @@ whole store at once: the cost grows with the data, not with one query per node.
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -91,6 +93,27 @@ def network_from_store(store: ox.Store) -> nx.MultiDiGraph:
 def _assemble(types: dict[str, str], kinds: dict[str, str], names: dict[str, list], labels: dict[str, str],
               links: list[tuple[str, str, str, str]], memberships: dict[str, list[dict]],
               mentions: dict[str, dict]) -> nx.MultiDiGraph:
+    attributes = node_attributes(types, kinds, names, labels, links)
+    network = nx.MultiDiGraph()
+    for iri in sorted(types):
+        network.add_node(
+            iri,
+            **attributes[iri],
+            roles=sorted(memberships.get(iri, []), key=role_order),
+            mentions=sorted(mentions.get(iri, {}).values(), key=mention_order),
+        )
+    edges = {(source, target, relation, relation) for source, target, relation, _ in links}
+    for person, roles in memberships.items():
+        edges.update(role_edges(person, roles))
+    for source, target, relation, label in sorted(edges):
+        network.add_edge(source, target, key=f"{relation}: {label}", relation=relation, label=label)
+    return network
+
+
+def node_attributes(types: dict[str, str], kinds: dict[str, str], names: dict[str, list], labels: dict[str, str],
+                    links: list[tuple[str, str, str, str]], nodes=None) -> dict[str, dict]:
+    """Each node's attributes but its roles and mentions: what the default graph alone says
+    (of `nodes` only, if given)."""
     sectors: dict[str, set[str]] = defaultdict(set)
     countries: dict[str, set[str]] = defaultdict(set)
     for source, target, relation, predicate in links:
@@ -98,12 +121,10 @@ def _assemble(types: dict[str, str], kinds: dict[str, str], names: dict[str, lis
             sectors[source].add(labels[target])
         if predicate in COUNTRY_LINKS and types[target] == "Country":
             countries[source].add(labels[target])
-
-    network = nx.MultiDiGraph()
-    for iri in sorted(types):
+    attributes = {}
+    for iri in sorted(types) if nodes is None else nodes:
         label = labels[iri]
-        network.add_node(
-            iri,
+        attributes[iri] = dict(
             label=label,
             type=types[iri],
             kind=kinds.get(iri),
@@ -111,17 +132,12 @@ def _assemble(types: dict[str, str], kinds: dict[str, str], names: dict[str, lis
             sectors=sorted(sectors[iri]),
             country=", ".join(sorted(countries[iri])) or None,
             countries=sorted(countries[iri]),
-            roles=sorted(memberships.get(iri, []), key=_role_order),
-            mentions=sorted(mentions.get(iri, {}).values(), key=_mention_order),
         )
+    return attributes
 
-    edges = {(source, target, relation, relation) for source, target, relation, _ in links}
-    for person, roles in memberships.items():
-        for role in roles:
-            edges.add((person, role["organisation_id"], "holds role", role["title"] or role["role"] or "member"))
-    for source, target, relation, label in sorted(edges):
-        network.add_edge(source, target, key=f"{relation}: {label}", relation=relation, label=label)
-    return network
+
+def role_edges(person: str, roles: list[dict]) -> set[tuple[str, str, str, str]]:
+    return {(person, role["organisation_id"], "holds role", role["title"] or role["role"] or "member") for role in roles}
 
 
 def _select(store: ox.Store, body: str) -> list[dict[str, ox.NamedNode | ox.Literal | None]]:
@@ -280,7 +296,7 @@ def _role_entry(organisation: str, role_iri: str | None, role_label: str | None,
     }
 
 
-def _role_order(role: dict) -> tuple:
+def role_order(role: dict) -> tuple:
     return tuple(str(role[key] or "") for key in ("organisation", "title", "role", "date", "document", "evidence"))
 
 
@@ -315,7 +331,7 @@ def _mention_entries(rows: list[tuple[str, str, str | None]], types: dict[str, s
     return mentions
 
 
-def _mention_order(mention: dict) -> tuple:
+def mention_order(mention: dict) -> tuple:
     return tuple(str(mention[key] or "") for key in ("document", "evidence"))
 
 
@@ -323,30 +339,245 @@ class Ambiguous(Exception):
     """The facts leave an order to the store's query engine (SAMPLE, or tied roles): ask the store."""
 
 
-class ViewFacts:
-    """The triples the view reads, gathered while the build writes the graph's Turtle text, and
-    read with the semantics of the queries above (union of all graphs, OPTIONAL as in SPARQL):
-    `network()` gives what `network_from_store` gives for a store of the same triples, without a
-    store. Terms are kept as their Turtle text and read back (rdf.text_term) only where needed."""
+def _slot_tables(slots: tuple[str, ...], with_links: bool):
+    from .rdf import A, iri_text, term_text
+
+    slot = {curie: defaultdict(list) for curie in slots}
+    links = {predicate: defaultdict(list) for predicate in LINKS} if with_links else {}
+    table = {term_text(curie): values for curie, values in slot.items()}
+    if "rdf:type" in slot:
+        table[A] = slot["rdf:type"]
+    table.update({iri_text(predicate): values for predicate, values in links.items()})
+    return slot, links, table
+
+
+class _Vocabulary:
+    """The Turtle texts of the classes and predicates the view reads (made once)."""
 
     def __init__(self):
-        from .rdf import A, term_text
+        from .rdf import A, iri_text, term_text
 
         self.classes = {term_text(f"kg:{name}"): name for name in TYPE_OF_CLASS}
         self.a = A
         self.membership, self.mention, self.document = (term_text(c) for c in ("org:Membership", "kg:Mention", "foaf:Document"))
         self.name_of = {term_text(curie): curie for curie in DEFAULT_NAME_PREDICATES}
-        slots = ("org:member", "org:organization", "org:role", "kg:roleTitle", "kg:evidence", "prov:wasDerivedFrom",
-                 "kg:observedOn", "kg:qualifier", "kg:mentionOf", "kg:inDocument", "schema:mentions",
-                 "dcterms:identifier", "dcterms:title", "dcterms:date", "rdf:type")
-        self.slot = {curie: defaultdict(list) for curie in slots}
-        self.links = {predicate: defaultdict(list) for predicate in LINKS}
-        self.table = {term_text(curie): values for curie, values in self.slot.items()}
-        self.table[A] = self.slot["rdf:type"]
-        from .rdf import iri_text
+        self.links = frozenset(iri_text(predicate) for predicate in LINKS)
 
-        self.table.update({iri_text(predicate): values for predicate, values in self.links.items()})
+
+_VOCABULARY: list[_Vocabulary] = []
+
+
+def _vocabulary() -> _Vocabulary:
+    if not _VOCABULARY:
+        _VOCABULARY.append(_Vocabulary())
+    return _VOCABULARY[0]
+
+
+DOCUMENT_SLOTS = ("org:member", "org:organization", "org:role", "kg:roleTitle", "kg:evidence", "prov:wasDerivedFrom",
+                  "kg:observedOn", "kg:qualifier", "kg:mentionOf", "kg:inDocument", "schema:mentions",
+                  "dcterms:identifier", "dcterms:title", "dcterms:date", "rdf:type")
+
+
+def _value(text: str) -> str:
+    from .rdf import text_term
+
+    return text_term(text)[1]
+
+
+class DocumentFacts:
+    """The triples of one document's graph the view reads, and `rows()`: its documents, memberships
+    and mentions with every term read back, a pure function of those triples. A document's graph
+    names only its own nodes (the document, its mentions and memberships); a triple that would say
+    something about another node (a view type, a link) makes the rows Ambiguous, and the view is
+    then read as a whole."""
+
+    def __init__(self):
+        vocabulary = _vocabulary()
+        self.slot, _, self.table = _slot_tables(DOCUMENT_SLOTS, with_links=False)
+        self.link_predicates = vocabulary.links
+        self.leaks = False
+        self._rows: tuple | None = None
+
+    def add(self, subject: str, pairs: list[tuple[str, str]]) -> None:
+        table = self.table
+        for predicate, obj in pairs:
+            values = table.get(predicate)
+            if values is not None:
+                values[subject].append(obj)
+            elif predicate in self.link_predicates:
+                self.leaks = True
+
+    def rows(self) -> tuple:
+        """(documents, memberships, mentions), plain tuples of str and None:
+        documents (iri, identifier, title, date); memberships (persons, organisations, role texts,
+        titles, evidences, documents, dates, qualifier texts), each a tuple of the values found
+        (None for an OPTIONAL that found none); mentions (entity, document, evidence)."""
+        if self._rows is None:
+            self._rows = self._read()
+            self.slot = self.table = None  # the texts are read back: let them go (a corpus holds millions)
+        return self._rows
+
+    def _read(self) -> tuple:
+        vocabulary = _vocabulary()
+        typed = self.slot["rdf:type"]
+        if self.leaks or any(o in vocabulary.classes for objects in typed.values() for o in objects):
+            raise Ambiguous("a document's graph says something about a node of the view")
+        slot = self.slot
+        documents = []
+        for subject, objects in typed.items():
+            if vocabulary.document in objects:
+                def sample(curie: str) -> str | None:
+                    values = {_value(o) for o in slot[curie].get(subject, ())}
+                    if len(values) > 1:
+                        raise Ambiguous(f"{curie} of {subject}")
+                    return next(iter(values), None)
+
+                iri = _value(subject)
+                documents.append((iri, sample("dcterms:identifier") or iri, sample("dcterms:title"), sample("dcterms:date")))
+
+        def optional(curie: str, subject: str) -> tuple:
+            return tuple(_value(o) for o in slot[curie].get(subject, ())) or (None,)
+
+        memberships = []
+        for subject, objects in typed.items():
+            if vocabulary.membership not in objects:
+                continue
+            memberships.append((tuple(_value(o) for o in slot["org:member"].get(subject, ())),
+                                tuple(_value(o) for o in slot["org:organization"].get(subject, ())),
+                                tuple(slot["org:role"].get(subject, ())),
+                                optional("kg:roleTitle", subject), optional("kg:evidence", subject),
+                                optional("prov:wasDerivedFrom", subject), optional("kg:observedOn", subject),
+                                tuple(slot["kg:qualifier"].get(subject, ()))))
+        mentions = []
+        for subject, objects in typed.items():
+            if vocabulary.mention in objects:
+                mentions.extend((entity, document, evidence) for entity in optional("kg:mentionOf", subject) if entity
+                                for document in optional("kg:inDocument", subject) if document
+                                for evidence in optional("kg:evidence", subject))
+        for subject, objects in slot["schema:mentions"].items():
+            mentions.extend((_value(o), _value(subject), None) for o in objects)
+        return tuple(documents), tuple(memberships), tuple(mentions)
+
+
+class ViewGlobal:
+    """What the default graph (ontology, entities, papers, roles) tells the view: node types,
+    kinds, names, labels, links, and the English labels of role and qualifier concepts."""
+
+    def __init__(self, facts: "ViewFacts"):
+        from .rdf import text_term
+
+        vocabulary = _vocabulary()
+        typed = facts.slot["rdf:type"]
+        found = {}
+        for subject, objects in typed.items():
+            classes = {vocabulary.classes[o] for o in objects if o in vocabulary.classes}
+            if classes and text_term(subject)[0] == "iri":
+                found.setdefault(_value(subject), set()).update(classes)
+        self.types, self.kinds = _types_of(found)
+        types = self.types
+        names: dict[str, list] = {}
+        for subject, entries in facts.names.items():
+            kind, iri, _ = text_term(subject)
+            if kind != "iri" or iri not in types:
+                continue
+            kept = set()
+            for name, obj in entries:
+                if obj[0] == '"':  # a literal
+                    _, text, language = text_term(obj)
+                    text = text.strip()
+                    if text:
+                        kept.add((text, name, language or ""))
+            if kept:
+                names[iri] = sorted(set(names.get(iri, [])) | kept)
+        self.names = names
+        self.labels = {iri: _label(names.get(iri, []), types.get(iri)) for iri in types}
+        links = []
+        for predicate, by_subject in facts.links.items():
+            relation, reverse = LINKS[predicate]
+            for subject, objects in by_subject.items():
+                source = _value(subject)
+                for obj in objects:
+                    kind, target, _ = text_term(obj)
+                    if kind == "iri" and source in types and target in types:
+                        links.append((target, source, relation, predicate) if reverse else (source, target, relation, predicate))
+        self.links = links
+        self._names_of = facts.names
+        self._english: dict[str, list[str]] = {}
+
+    def english(self, subject_text: str) -> list[str]:
+        """The English skos:prefLabels of a concept (as langMatches(lang, "en") reads them)."""
+        found = self._english.get(subject_text)
+        if found is None:
+            from .rdf import text_term
+
+            found = []
+            for name, obj in self._names_of.get(subject_text, ()):
+                kind, text, language = text_term(obj)
+                if name == "skos:prefLabel" and kind == "literal" and language and (language == "en" or language.startswith("en-")):
+                    found.append(text)
+            self._english[subject_text] = found
+        return found
+
+    def holds_role_edges(self, candidates) -> set[tuple[str, str, str, str]]:
+        """The "holds role" edges of role edge candidates (membership_edges), as role_edges gives
+        them for the role entries: the title, else the role's label, else "member"."""
+        edges = set()
+        types = self.types
+        roles_of: dict[str | None, list] = {None: [None]}
+        for person, organisation, title, role_text in candidates:
+            if person not in types or organisation not in types:
+                continue
+            roles = roles_of.get(role_text)
+            if roles is None:
+                iri = _value(role_text)
+                roles = roles_of[role_text] = [label or iri.rsplit("/", 1)[-1]
+                                               for label in (self.english(role_text) or [None])]
+            for role in roles:
+                edges.add((person, organisation, "holds role", title or role or "member"))
+        return edges
+
+    def entries(self, rows: tuple, documents: dict[str, dict] | None = None
+                ) -> tuple[dict[str, list[dict]], dict[str, dict]]:
+        """One document's role entries by person and mention entries by entity and document.
+        `documents`: the document records to look up (default: the document's own)."""
+        own, memberships, mention_rows = rows
+        if documents is None:
+            documents = {iri: {"identifier": identifier, "title": title, "date": date}
+                         for iri, identifier, title, date in own}
+        types, labels = self.types, self.labels
+        roles: dict[str, list[dict]] = defaultdict(list)
+        for persons, organisations, role_texts, titles, evidences, sources, dates, qualifier_texts in memberships:
+            roles_ = [(_value(r), label) for r in role_texts for label in (self.english(r) or [None])]
+            qualifier_names = []
+            for q in qualifier_texts:
+                qualifier_names.extend(self.english(q) or [re.sub(r"^.*[#/]", "", _value(q), count=1)])
+            qualifiers = [q for q in "\x1f".join(dict.fromkeys(qualifier_names)).split("\x1f") if q]
+            found = {(person, organisation, role, role_label, title, evidence, document, date)
+                     for person in persons for organisation in organisations
+                     for role, role_label in (roles_ or [(None, None)])
+                     for title in titles for evidence in evidences for document in sources for date in dates}
+            for person, organisation, role, role_label, title, evidence, document, date in found:
+                if person in types and organisation in types:
+                    roles[person].append(_role_entry(organisation, role, role_label, title, evidence, document, date,
+                                                     qualifiers, labels, documents))
+        return roles, _mention_entries(list(mention_rows), types, documents)
+
+
+class ViewFacts:
+    """The triples the view reads, gathered while the build writes the graph's Turtle text, and
+    read with the semantics of the queries above (union of all graphs, OPTIONAL as in SPARQL):
+    `network()` gives what `network_from_store` gives for a store of the same triples, without a
+    store. Terms are kept as their Turtle text and read back (rdf.text_term) only where needed.
+
+    The default graph's triples are added here; each document's graph goes to a DocumentFacts
+    of its own (`document()`), read on its own: a document's graph names only its own nodes."""
+
+    def __init__(self):
+        vocabulary = _vocabulary()
+        self.name_of = vocabulary.name_of
+        self.slot, self.links, self.table = _slot_tables(("rdf:type",), with_links=True)
         self.names: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self.parts: list[DocumentFacts | tuple] = []
 
     def add(self, subject: str, pairs: list[tuple[str, str]]) -> None:
         table, name_of = self.table, self.name_of
@@ -358,103 +589,63 @@ class ViewFacts:
             if name is not None:
                 self.names[subject].append((name, obj))
 
+    def document(self) -> DocumentFacts:
+        """A collector for one document's graph."""
+        part = DocumentFacts()
+        self.parts.append(part)
+        return part
+
+    def add_rows(self, rows: tuple) -> None:
+        """A document's rows, read by an earlier build (DocumentFacts.rows())."""
+        self.parts.append(rows)
+
     def network(self) -> nx.MultiDiGraph:
-        from .rdf import text_term
-
-        def value(text: str) -> str:
-            return text_term(text)[1]
-
-        typed = self.slot["rdf:type"]
-        found = {}
-        for subject, objects in typed.items():
-            classes = {self.classes[o] for o in objects if o in self.classes}
-            if classes and text_term(subject)[0] == "iri":
-                found.setdefault(value(subject), set()).update(classes)
-        types, kinds = _types_of(found)
-        names_by_text = {}
-        for subject, entries in self.names.items():
-            iri = value(subject) if text_term(subject)[0] == "iri" else None
-            if iri in types:
-                names_by_text[subject] = iri
-        names: dict[str, list] = {}
-        for subject, iri in names_by_text.items():
-            kept = set()
-            for name, obj in self.names[subject]:
-                kind, text, language = text_term(obj)
-                if kind == "literal" and text.strip():
-                    kept.add((text.strip(), name, language or ""))
-            if kept:
-                names[iri] = sorted(set(names.get(iri, [])) | kept)
-        labels = {iri: _label(names.get(iri, []), types.get(iri)) for iri in types}
-
-        documents = {}
-        for subject, objects in typed.items():
-            if self.document in objects:
-                def sample(curie: str) -> str | None:
-                    values = {value(o) for o in self.slot[curie].get(subject, ())}
-                    if len(values) > 1:
-                        raise Ambiguous(f"{curie} of {subject}")
-                    return next(iter(values), None)
-
-                iri = value(subject)
-                documents[iri] = {"identifier": sample("dcterms:identifier") or iri, "title": sample("dcterms:title"),
-                                  "date": sample("dcterms:date")}
-
-        links = []
-        for predicate, by_subject in self.links.items():
-            relation, reverse = LINKS[predicate]
-            for subject, objects in by_subject.items():
-                source = value(subject)
-                for obj in objects:
-                    kind, target, _ = text_term(obj)
-                    if kind == "iri" and source in types and target in types:
-                        links.append((target, source, relation, predicate) if reverse else (source, target, relation, predicate))
-
-        def english(subject_text: str) -> list[str]:
-            labels_ = []
-            for name, obj in self.names.get(subject_text, ()):
-                kind, text, language = text_term(obj)
-                if name == "skos:prefLabel" and kind == "literal" and language and (language == "en" or language.startswith("en-")):
-                    labels_.append(text)
-            return labels_
-
-        def optional(curie: str, subject: str) -> list:
-            return [value(o) for o in self.slot[curie].get(subject, ())] or [None]
-
+        view = ViewGlobal(self)
+        rows = [part.rows() if isinstance(part, DocumentFacts) else part for part in self.parts]
+        documents: dict[str, dict] = {}
+        for own, _, _ in rows:
+            for iri, identifier, title, date in own:
+                if iri in documents:
+                    raise Ambiguous(f"two graphs describe the document {iri}")
+                documents[iri] = {"identifier": identifier, "title": title, "date": date}
         memberships: dict[str, list[dict]] = defaultdict(list)
-        for subject, objects in typed.items():
-            if self.membership not in objects:
-                continue
-            persons = [value(o) for o in self.slot["org:member"].get(subject, ())]
-            organisations = [value(o) for o in self.slot["org:organization"].get(subject, ())]
-            roles = [(value(r), label) for r in self.slot["org:role"].get(subject, ()) for label in (english(r) or [None])]
-            qualifier_names = []
-            for q in self.slot["kg:qualifier"].get(subject, ()):
-                qualifier_names.extend(english(q) or [re.sub(r"^.*[#/]", "", value(q), count=1)])
-            qualifiers = [q for q in "\x1f".join(dict.fromkeys(qualifier_names)).split("\x1f") if q]
-            rows = {(person, organisation, role, role_label, title, evidence, document, date)
-                    for person in persons for organisation in organisations
-                    for role, role_label in (roles or [(None, None)])
-                    for title in optional("kg:roleTitle", subject) for evidence in optional("kg:evidence", subject)
-                    for document in optional("prov:wasDerivedFrom", subject) for date in optional("kg:observedOn", subject)}
-            for person, organisation, role, role_label, title, evidence, document, date in rows:
-                if person in types and organisation in types:
-                    memberships[person].append(_role_entry(organisation, role, role_label, title, evidence, document, date,
-                                                           qualifiers, labels, documents))
-        for roles in memberships.values():
-            by_order: dict[tuple, list[dict]] = defaultdict(list)
-            for role in roles:
-                by_order[_role_order(role)].append(role)
-            if any(len(group) > 1 and any(r != group[0] for r in group) for group in by_order.values()):
-                raise Ambiguous("roles that sort equal but differ")
+        mentions: dict[str, dict] = defaultdict(dict)
+        for part in rows:
+            roles, found = view.entries(part, documents)
+            for person, entries in roles.items():
+                memberships[person].extend(entries)
+            for entity, by_document in found.items():
+                mentions[entity].update(by_document)
+        check_roles(memberships.values())
+        return _assemble(view.types, view.kinds, view.names, view.labels, view.links, memberships, mentions)
 
-        rows = []
-        for subject, objects in typed.items():
-            if self.mention in objects:
-                rows.extend((entity, document, evidence) for entity in optional("kg:mentionOf", subject) if entity
-                            for document in optional("kg:inDocument", subject) if document
-                            for evidence in optional("kg:evidence", subject))
-        for subject, objects in self.slot["schema:mentions"].items():
-            rows.extend((value(o), value(subject), None) for o in objects)
-        mentions = _mention_entries(rows, types, documents)
-        return _assemble(types, kinds, names, labels, links, memberships, mentions)
+
+def membership_edges(rows: tuple) -> set[tuple]:
+    """A document's role edge candidates: (person, organisation, title, role text) of its memberships."""
+    _, memberships, _ = rows
+    return {(person, organisation, title, role)
+            for persons, organisations, roles, titles, _, _, _, _ in memberships
+            for person in persons for organisation in organisations for title in titles for role in (roles or (None,))}
+
+
+def check_roles(role_lists) -> None:
+    """Roles that sort equal but differ leave their order to the query engine."""
+    for roles in role_lists:
+        by_order: dict[tuple, list[dict]] = defaultdict(list)
+        for role in roles:
+            by_order[role_order(role)].append(role)
+        if any(len(group) > 1 and any(r != group[0] for r in group) for group in by_order.values()):
+            raise Ambiguous("roles that sort equal but differ")
+
+
+@contextlib.contextmanager
+def no_gc():
+    """No cyclic collection while millions of small, acyclic strings and tuples are made: with the
+    corpus in memory, each collection walks every object, and they would take a third of the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

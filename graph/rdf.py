@@ -385,9 +385,11 @@ def _paper_triples(iris: IRIs, paper: Paper, corpus: Corpus) -> tuple[str, list[
     return node, pairs
 
 
-def _document_chunk(iris: IRIs, knowledge: Knowledge, corpus: Corpus, extraction, role_concepts: dict[str, set],
-                    facts=None) -> Chunk:
-    """What one document states, in its own named graph."""
+def document_chunk(iris: IRIs, knowledge: Knowledge, entities, extraction, facts=None) -> tuple[Chunk, dict[str, set]]:
+    """What one document states, in its own named graph, and the role concepts its titles use
+    ({concept IRI: {(kind, value, language)}}, which _role_triples writes). A pure function of
+    the (renamed) extraction and of which of the keys it names are entities."""
+    role_concepts: dict[str, set] = {}
     t = term_text
     doc_iri = iris.document(extraction.identifier)
     doc = iri_text(doc_iri)
@@ -402,7 +404,6 @@ def _document_chunk(iris: IRIs, knowledge: Knowledge, corpus: Corpus, extraction
         pairs.append((t("dcterms:date"), date))
     first_sentence: dict[str, str] = {}
     forms: dict[str, set[str]] = {}
-    entities = corpus.entities
     for mention in extraction.mentions:
         if mention.type != "paper" and mention.key not in entities and mention.type != "sector":
             continue
@@ -445,7 +446,7 @@ def _document_chunk(iris: IRIs, knowledge: Knowledge, corpus: Corpus, extraction
             pairs.append((observed, date))
         pairs.extend((qualifier_p, t(QUALIFIERS[q])) for q in membership.qualifiers)
         out.add(iri_text(node), pairs)
-    return out.chunk()
+    return out.chunk(), role_concepts
 
 
 @functools.lru_cache(maxsize=8)
@@ -470,29 +471,35 @@ class Graph:
     """The whole graph as Turtle chunks in the fixed order: ontology, entities, papers, one chunk
     per document (its named graph), roles. Written as graph.ttl and loaded into the store."""
 
-    def __init__(self, chunks: list[Chunk]):
+    def __init__(self, chunks: list):
         self.chunks = [c for c in chunks if c is not None]
         self.count = sum(c.count for c in self.chunks)
 
-    def turtle_parts(self):
-        """graph.ttl in pieces: the bytes Oxigraph's serializer gives for the triples in this order."""
+    def turtle_pieces(self):
+        """graph.ttl as (text, chunk) pieces: chunk is set where the text is that chunk's whole
+        text (a StoredChunk's text is then not read: the writer may copy its bytes)."""
         previous = None
         for chunk in self.chunks:
             if previous is None:
-                yield TURTLE_HEADER
-                yield chunk.text
+                yield TURTLE_HEADER, None
+                yield None, chunk
             elif chunk.first[0] != previous.last[0]:
-                yield " .\n"
-                yield chunk.text
+                yield " .\n", None
+                yield None, chunk
             else:  # the same subject goes on, as one serializer pass would have written it
                 subject, predicate = chunk.first
                 if predicate == previous.last[1]:
-                    yield " , " + chunk.text[len(subject) + len(predicate) + 2:]
+                    yield " , " + chunk.text[len(subject) + len(predicate) + 2:], None
                 else:
-                    yield " ;\n\t" + chunk.text[len(subject) + 1:]
+                    yield " ;\n\t" + chunk.text[len(subject) + 1:], None
             previous = chunk
         if previous is not None:
-            yield " .\n"
+            yield " .\n", None
+
+    def turtle_parts(self):
+        """graph.ttl in pieces: the bytes Oxigraph's serializer gives for the triples in this order."""
+        for text, chunk in self.turtle_pieces():
+            yield chunk.text if text is None else text
 
     def turtle_bytes(self) -> bytes:
         return "".join(self.turtle_parts()).encode("utf-8")
@@ -501,37 +508,80 @@ class Graph:
         """The same triples as TriG, each document's in its named graph: what the store loads."""
         yield TURTLE_HEADER
         for chunk in self.chunks:
-            if chunk.graph is None:
-                yield chunk.text + " .\n"
-            else:
-                yield f"<{chunk.graph}> {{\n{chunk.text} .\n}}\n"
+            yield chunk_trig(chunk)
 
     def quads(self) -> list[ox.Quad]:
         data = "".join(self.trig_parts()).encode("utf-8")
         return list(ox.parse(input=data, format=ox.RdfFormat.TRIG))
 
 
-def corpus_graph(corpus: Corpus, knowledge: Knowledge, base: str = DEFAULT_BASE, facts=None) -> Graph:
+def chunk_trig(chunk) -> str:
+    """One chunk as TriG statements (after TURTLE_HEADER)."""
+    if chunk.graph is None:
+        return chunk.text + " .\n"
+    return f"<{chunk.graph}> {{\n{chunk.text} .\n}}\n"
+
+
+Statements = list[tuple[str, list[tuple[str, str]]]]  # (subject text, [(predicate text, object text)])
+
+
+def entity_statements(iris: IRIs, corpus: Corpus, knowledge: Knowledge) -> Statements:
+    """The entities' and papers' triples, subject by subject, in the graph's order."""
+    statements = [_entity_triples(iris, entity, knowledge) for entity in corpus.entities.values()]
+    statements.extend(_paper_triples(iris, paper, corpus) for paper in corpus.papers.values())
+    return statements
+
+
+def role_statements(iris: IRIs, knowledge: Knowledge, role_concepts: dict[str, set]) -> Statements:
+    """The role concepts' triples, one statement each, in the graph's order."""
+    return [(subject, [(predicate, obj)]) for subject, predicate, obj in _role_triples(iris, knowledge, role_concepts)]
+
+
+def statements_chunk(statements: Statements, facts=None) -> Chunk | None:
+    """Statements of the default graph as one chunk."""
+    writer = _Writer(None, facts)
+    for subject, pairs in statements:
+        writer.add(subject, pairs)
+    return writer.chunk()
+
+
+@functools.lru_cache(maxsize=8)
+def ontology_statements(directory: Path) -> tuple[tuple[str, tuple[str, str]], ...]:
+    """The ontology's triples as (subject text, (predicate text, object text)), in file order."""
+    return tuple((any_term_text(q.subject), (any_term_text(q.predicate), any_term_text(q.object)))
+                 for q in _ontology_quads(directory))
+
+
+def ontology_chunk(knowledge: Knowledge) -> Chunk | None:
+    return _ontology_chunk(Path(knowledge.directory), knowledge.fingerprint)
+
+
+def add_ontology_facts(knowledge: Knowledge, facts) -> None:
+    for subject, pair in ontology_statements(Path(knowledge.directory)):
+        facts.add(subject, [pair])
+
+
+def corpus_graph(corpus: Corpus, knowledge: Knowledge, base: str = DEFAULT_BASE, facts=None,
+                 concepts: list | None = None) -> Graph:
     """The graph of a resolved corpus. Every collection is walked in a fixed order (documents by
     name, entities by key), so the same corpus gives the same chunks in any input order. With
-    `facts` (a network.ViewFacts), every triple is also handed to it, for the view."""
+    `facts` (a network.ViewFacts), every triple is also handed to it, for the view; `concepts`
+    receives each document's role concepts, in the documents' order."""
     iris = IRIs(base)
-    chunks = [_ontology_chunk(Path(knowledge.directory), knowledge.fingerprint)]
+    chunks = [ontology_chunk(knowledge)]
     if facts is not None:
-        for quad in _ontology_quads(Path(knowledge.directory)):
-            facts.add(any_term_text(quad.subject), [(any_term_text(quad.predicate), any_term_text(quad.object))])
-    entities = _Writer(None, facts)
-    for entity in corpus.entities.values():
-        entities.add(*_entity_triples(iris, entity, knowledge))
-    for paper in corpus.papers.values():
-        entities.add(*_paper_triples(iris, paper, corpus))
-    chunks.append(entities.chunk())
+        add_ontology_facts(knowledge, facts)
+    chunks.append(statements_chunk(entity_statements(iris, corpus, knowledge), facts))
     role_concepts: dict[str, set] = {}
-    chunks.extend(_document_chunk(iris, knowledge, corpus, x, role_concepts, facts) for x in corpus.extractions)
-    roles = _Writer(None, facts)
-    for subject, predicate, obj in _role_triples(iris, knowledge, role_concepts):
-        roles.add(subject, [(predicate, obj)])
-    chunks.append(roles.chunk())
+    for extraction in corpus.extractions:
+        chunk, used = document_chunk(iris, knowledge, corpus.entities, extraction,
+                                     facts.document() if facts is not None else None)
+        chunks.append(chunk)
+        for concept, items in used.items():
+            role_concepts.setdefault(concept, set()).update(items)
+        if concepts is not None:
+            concepts.append(used)
+    chunks.append(statements_chunk(role_statements(iris, knowledge, role_concepts), facts))
     return Graph(chunks)
 
 

@@ -13,7 +13,7 @@ import re
 import stat
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import PurePath
 
 from charset_normalizer import from_bytes
@@ -513,6 +513,7 @@ def collect(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     suffixes: Iterable[str] | None = None,
+    read: Callable[..., Document | Skip] | None = None,
 ) -> tuple[list[Document], list[Skip]]:
     """Read every text document under the given files and directories.
 
@@ -520,7 +521,11 @@ def collect(
     junk entries and files whose suffix is not a text suffix; files named
     explicitly are always tried. A real file reached twice is read once.
     Both lists come sorted, so the result does not depend on input order.
+    `read` reads one file (read_file's signature): a rebuild passes one that
+    skips the files the previous build read, so which files are taken and how
+    they are named stays this function's alone.
     """
+    read = read or read_file
     accepted = TEXT_SUFFIXES if suffixes is None else frozenset(suffix.lower() for suffix in suffixes)
     inputs = sorted({os.path.normpath(os.fspath(path)) for path in paths})
     files: list[str] = []
@@ -538,7 +543,7 @@ def collect(
     unique = list(by_real_path.values())
     documents: list[Document] = []
     for path, identifier in _identifiers(unique, inputs).items():
-        result = read_file(path, max_bytes=max_bytes, identifier=identifier)
+        result = read(path, max_bytes=max_bytes, identifier=identifier)
         if isinstance(result, Skip):
             skips.append(result)
         else:

@@ -15,6 +15,8 @@ import json
 import math
 import os
 import unicodedata
+from collections import Counter
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
@@ -67,11 +69,11 @@ def render_html(
     """
     if depth < 0:
         raise ValueError(f"depth must be 0 or more, not {depth}")
-    selected = _selection(network, focus, depth, types)
-    drawn = _top_by_degree(selected, max_nodes)
+    selected = selection(network, focus, depth, types)
+    drawn = top_by_degree(selected, max_nodes)
     physics = drawn.number_of_nodes() <= physics_threshold
-    data = _page_data(network, selected, drawn, physics, title)
-    html = _page(data, title)
+    data = page_data(network, selected, drawn, physics, title)
+    html = page_html(data, title)
     write_bytes_atomically(Path(out_path), html.encode("utf-8"))
     return {
         "nodes": drawn.number_of_nodes(),
@@ -109,7 +111,7 @@ def _find_focus(network: nx.MultiDiGraph, name: str) -> str:
     raise ValueError(f"focus {name!r} matches no IRI, name or alias among {len(network)} entities{hint}")
 
 
-def _selection(network: nx.MultiDiGraph, focus: str | None, depth: int, types: set[str] | None) -> nx.MultiDiGraph:
+def selection(network: nx.MultiDiGraph, focus: str | None, depth: int, types: set[str] | None) -> nx.MultiDiGraph:
     """The part of the network asked for: the focus's neighbourhood, then the types kept."""
     nodes = set(network)
     focus_node = _find_focus(network, focus) if focus is not None else None
@@ -125,7 +127,7 @@ def _selection(network: nx.MultiDiGraph, focus: str | None, depth: int, types: s
     return selected
 
 
-def _top_by_degree(selected: nx.MultiDiGraph, max_nodes: int) -> nx.MultiDiGraph:
+def top_by_degree(selected: nx.MultiDiGraph, max_nodes: int) -> nx.MultiDiGraph:
     """At most `max_nodes` nodes, the best-connected first (ties by id), the focus always kept."""
     if selected.number_of_nodes() <= max_nodes:
         return selected
@@ -136,46 +138,55 @@ def _top_by_degree(selected: nx.MultiDiGraph, max_nodes: int) -> nx.MultiDiGraph
     return drawn
 
 
-def _page_data(
+def page_data(
     network: nx.MultiDiGraph, selected: nx.MultiDiGraph, drawn: nx.MultiDiGraph, physics: bool, title: str
 ) -> dict:
     """Everything the page's script reads: typed nodes with positions, edges, legend and notes."""
     positions = _positions(drawn)
     order = sorted(drawn, key=str)
-    nodes = [_node_data(node, drawn, positions[node]) for node in order]
-    edges = _edge_data(drawn)
-    type_counts = {t: 0 for t in TYPE_STYLES}
-    for node in nodes:
-        type_counts[node["type"]] = type_counts.get(node["type"], 0) + 1
-    omitted_by_type: dict[str, int] = {}
-    for node in selected:
-        if node not in drawn:
-            node_type = str(selected.nodes[node].get("type") or "Other")
-            omitted_by_type[node_type] = omitted_by_type.get(node_type, 0) + 1
+    nodes = [node_data(node, drawn, positions[node]) for node in order]
+    omitted_by_type = Counter(str(selected.nodes[node].get("type") or "Other") for node in selected if node not in drawn)
     return {
-        "types": [_type_data(node_type, count) for node_type, count in type_counts.items()],
+        "types": type_legend(node["type"] for node in nodes),
         "nodes": nodes,
-        "edges": edges,
-        "meta": {
-            "title": title,
-            "physics": physics,
-            "focus": None if drawn.graph["focus"] is None else str(drawn.graph["focus"]),
-            "network_nodes": network.number_of_nodes(),
-            "network_edges": network.number_of_edges(),
-            "selected_nodes": selected.number_of_nodes(),
-            "omitted_nodes": selected.number_of_nodes() - drawn.number_of_nodes(),
-            "omitted_edges": selected.number_of_edges() - drawn.number_of_edges(),
-            "omitted_by_type": dict(sorted(omitted_by_type.items())),
-        },
+        "edges": edge_data(drawn),
+        "meta": page_meta(title, physics, None if drawn.graph["focus"] is None else str(drawn.graph["focus"]),
+                          (network.number_of_nodes(), network.number_of_edges()),
+                          (selected.number_of_nodes(), selected.number_of_edges()),
+                          (drawn.number_of_nodes(), drawn.number_of_edges()), omitted_by_type),
     }
 
 
-def _type_data(node_type: str, count: int) -> dict:
+def type_legend(drawn_types: Iterable[str]) -> list[dict]:
+    """The legend: every known type (then any other drawn), with how many of its nodes are drawn."""
+    type_counts = {t: 0 for t in TYPE_STYLES}
+    for node_type in drawn_types:
+        type_counts[node_type] = type_counts.get(node_type, 0) + 1
+    return [type_data(node_type, count) for node_type, count in type_counts.items()]
+
+
+def page_meta(title: str, physics: bool, focus: str | None, network: tuple[int, int], selected: tuple[int, int],
+              drawn: tuple[int, int], omitted_by_type: Counter) -> dict:
+    """The page's notes: (nodes, edges) of the whole network, of the part asked for and of what is drawn."""
+    return {
+        "title": title,
+        "physics": physics,
+        "focus": focus,
+        "network_nodes": network[0],
+        "network_edges": network[1],
+        "selected_nodes": selected[0],
+        "omitted_nodes": selected[0] - drawn[0],
+        "omitted_edges": selected[1] - drawn[1],
+        "omitted_by_type": dict(sorted(omitted_by_type.items())),
+    }
+
+
+def type_data(node_type: str, count: int) -> dict:
     color, shape, symbol = TYPE_STYLES.get(node_type, OTHER_STYLE)
     return {"type": node_type, "color": color, "shape": shape, "symbol": symbol, "count": count}
 
 
-def _node_data(node, drawn: nx.MultiDiGraph, position: tuple[float, float]) -> dict:
+def node_data(node, drawn: nx.MultiDiGraph, position: tuple[float, float]) -> dict:
     attributes = drawn.nodes[node]
     node_type = str(attributes.get("type") or "Other")
     return {
@@ -195,7 +206,7 @@ def _node_data(node, drawn: nx.MultiDiGraph, position: tuple[float, float]) -> d
     }
 
 
-def _edge_data(drawn: nx.MultiDiGraph) -> list[dict]:
+def edge_data(drawn: nx.MultiDiGraph) -> list[dict]:
     """Edges in a fixed order; parallel edges between one pair get increasing curvature."""
     edges = sorted(drawn.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2])))
     per_pair: dict[frozenset, int] = {}
@@ -276,7 +287,7 @@ def _force_layout(count: int, edges: np.ndarray, iterations: int, chunk: int = 1
     return position.astype(float)
 
 
-def _page(data: dict, title: str) -> str:
+def page_html(data: dict, title: str) -> str:
     """The HTML: template, inlined vis-network and page script, data and a hash-based CSP."""
     vis_js = _no_url_text((VIS / "vis-network.min.js").read_text(encoding="utf-8"))
     vis_css = (VIS / "vis-network.css").read_text(encoding="utf-8")
@@ -296,11 +307,11 @@ def _page(data: dict, title: str) -> str:
         styles=Markup(vis_css + "\n" + view_css),
         vis_js=Markup(vis_js),
         view_js=Markup(view_js),
-        data=Markup(_script_json(data)),
+        data=Markup(script_json(data)),
     )
 
 
-def _script_json(data: dict) -> str:
+def script_json(data: dict) -> str:
     """JSON safe inside a <script> element: no <, >, & or JS line separators left raw."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     for character, escape in JSON_ESCAPES.items():

@@ -9,10 +9,11 @@ the same in any input order.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Sequence
 
 from .knowledge import Knowledge
-from .records import Extraction, PaperFact
+from .records import Extraction
 
 
 @dataclass
@@ -40,14 +41,18 @@ class Paper:
 
 @dataclass
 class Corpus:
-    """The resolved corpus: entities by key, papers by key, and the per-document extractions."""
+    """The resolved corpus: entities by key, papers by key, and the per-document extractions
+    (persons already renamed to the variant they join). `tally` is what resolution read from
+    them, `renames` the person keys that joined another."""
 
     entities: dict[str, Entity]
     papers: dict[str, Paper]
-    extractions: list[Extraction]
+    extractions: Sequence[Extraction]
+    renames: dict[str, str] = field(default_factory=dict)
+    tally: "Tally | None" = None
 
 
-def _pick(counter: Counter) -> str:
+def _pick(counter: Counter | dict) -> str:
     return sorted(counter.items(), key=lambda item: (-item[1], -len(item[0]), item[0]))[0][0]
 
 
@@ -56,51 +61,158 @@ def _majority(values: list[str | None]) -> str | None:
     return _pick(present) if present else None
 
 
+def _bump(table: dict, key, amount: int) -> None:
+    count = table.get(key, 0) + amount
+    if count:
+        table[key] = count
+    else:
+        del table[key]
+
+
+def _bump_in(table: dict, key: str, inner, amount: int) -> None:
+    counts = table.get(key)
+    if counts is None:
+        counts = table[key] = {}
+    _bump(counts, inner, amount)
+    if not counts:
+        del table[key]
+
+
+class Tally:
+    """Everything resolution reads from the extractions, as counts: a document's part can be
+    added and taken away again, so a rebuild after one changed document resolves without reading
+    the others. Plain dicts of str and int only (stored with marshal)."""
+
+    FIELDS = ("types", "names", "surfaces", "curated", "countries", "parents", "sectors", "papers",
+              "sector_mentions", "memberships")
+
+    def __init__(self, data: dict | None = None):
+        data = data or {}
+        self.types: dict[str, dict[str, int]] = data.get("types", {})  # key -> {type: mentions}
+        self.names: dict[str, dict[str, int]] = data.get("names", {})
+        self.surfaces: dict[str, dict[str, int]] = data.get("surfaces", {})
+        self.curated: dict[str, int] = data.get("curated", {})
+        self.countries: dict[str, dict[str, int]] = data.get("countries", {})  # organisation -> {country key: facts}
+        self.parents: dict[str, dict[str, int]] = data.get("parents", {})
+        self.sectors: dict[str, dict[str, int]] = data.get("sectors", {})
+        self.papers: dict[str, dict[str, dict[str, int]]] = data.get("papers", {})  # key -> {t,k,p,s,c: counts}
+        self.sector_mentions: dict[str, int] = data.get("sector_mentions", {})
+        self.memberships: int = data.get("memberships", 0)
+
+    def data(self) -> dict:
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+    def add(self, extraction: Extraction, sign: int = 1) -> None:
+        """Count one document's extraction in (sign 1) or out again (sign -1)."""
+        for mention in extraction.mentions:
+            if mention.type == "sector":
+                _bump(self.sector_mentions, mention.key, sign)
+                continue
+            if mention.type == "paper":
+                continue
+            key = mention.key
+            _bump_in(self.types, key, mention.type, sign)
+            _bump_in(self.names, key, mention.name, sign)
+            _bump_in(self.surfaces, key, mention.surface, sign)
+            if mention.curated:
+                _bump(self.curated, key, sign)
+        for fact in extraction.organisations:
+            if fact.country:
+                _bump_in(self.countries, fact.key, f"country:{fact.country}", sign)
+            if fact.parent:
+                _bump_in(self.parents, fact.key, fact.parent, sign)
+            for sector in fact.sectors:
+                _bump_in(self.sectors, fact.key, sector, sign)
+        for membership in extraction.memberships:
+            for sector in membership.sectors:
+                _bump_in(self.sectors, membership.person, sector, sign)
+        self.memberships += sign * len(extraction.memberships)
+        for paper in extraction.papers:
+            counts = self.papers.get(paper.key)
+            if counts is None:
+                counts = self.papers[paper.key] = {"n": {}, "t": {}, "k": {}, "p": {}, "s": {}, "c": {}}
+            _bump(counts["n"], "", sign)
+            _bump(counts["t"], paper.title, sign)
+            _bump(counts["k"], paper.kind, sign)
+            if paper.publisher:
+                _bump(counts["p"], paper.publisher, sign)
+            if paper.series:
+                _bump(counts["s"], paper.series, sign)
+            for creator in paper.creators:
+                _bump(counts["c"], creator, sign)
+            if not counts["n"]:
+                del self.papers[paper.key]
+
+    def single_types(self) -> dict[str, str]:
+        """Each key's type, where every mention of it gave the same one (MixedTypes otherwise:
+        only the order of the documents then decides, and resolve() must see them all)."""
+        types = {}
+        for key, counts in self.types.items():
+            if len(counts) != 1:
+                raise MixedTypes(key)
+            types[key] = next(iter(counts))
+        return types
+
+
+class MixedTypes(Exception):
+    """A key mentioned with two types: the last document's wins, so the tally alone cannot say."""
+
+
 def resolve(extractions: list[Extraction], knowledge: Knowledge) -> Corpus:
     """Merge the extractions of all documents (in any order) into one Corpus."""
     extractions = sorted(extractions, key=lambda e: e.identifier)
-    names: dict[str, Counter] = defaultdict(Counter)
-    surfaces: dict[str, set[str]] = defaultdict(set)
+    tally = Tally()
     types: dict[str, str] = {}
-    curated: set[str] = set()
-    countries: dict[str, list[str | None]] = defaultdict(list)
-    parents: dict[str, list[str | None]] = defaultdict(list)
-    sectors: dict[str, set[str]] = defaultdict(set)
     for extraction in extractions:
+        tally.add(extraction)
         for mention in extraction.mentions:
-            if mention.type in {"paper", "sector"}:
-                continue
-            types[mention.key] = mention.type
-            names[mention.key][mention.name] += 1
-            surfaces[mention.key].add(mention.surface)
-            if mention.curated:
-                curated.add(mention.key)
-        for fact in extraction.organisations:
-            countries[fact.key].append(f"country:{fact.country}" if fact.country else None)
-            parents[fact.key].append(fact.parent)
-            sectors[fact.key].update(fact.sectors)
-        for membership in extraction.memberships:
-            sectors[membership.person].update(membership.sectors)
+            if mention.type not in {"paper", "sector"}:
+                types[mention.key] = mention.type  # the last document's type wins
+    entities, merged, papers = resolve_tally(tally, knowledge, types)
+    if merged:
+        extractions = [rename_persons(x, merged) for x in extractions]
+    return Corpus(entities, papers, extractions, merged, tally)
 
-    merged = _merge_person_variants([k for k in types if types[k] == "person"], names)
+
+def resolve_tally(tally: Tally, knowledge: Knowledge, types: dict[str, str] | None = None
+                  ) -> tuple[dict[str, Entity], dict[str, str], dict[str, Paper]]:
+    """Entities, the person keys that join another, and papers, from the counts of all documents.
+
+    The canonical name is the curated one, else the most frequent full form, then the longest,
+    then the first in code-point order; nothing depends on the order of the documents."""
+    types = dict(tally.single_types() if types is None else types)
+    merged = _merge_person_variants([k for k in types if types[k] == "person"], tally.names)
+    absorbed: dict[str, list[str]] = defaultdict(list)
     for variant, full in merged.items():
-        names[full].update(names.pop(variant))
-        surfaces[full].update(surfaces.pop(variant))
-        sectors[full].update(sectors.pop(variant, set()))
+        absorbed[full].append(variant)
         del types[variant]
+
+    def combined(table: dict[str, dict[str, int]], key: str) -> dict[str, int]:
+        counts = table.get(key, {})
+        if key not in absorbed:
+            return counts
+        counts = dict(counts)
+        for variant in absorbed[key]:
+            for value, count in table.get(variant, {}).items():
+                counts[value] = counts.get(value, 0) + count
+        return counts
+
     entities: dict[str, Entity] = {}
     for key in sorted(types):
         type_ = types[key]
         entry = knowledge.entry(key)
-        name = entry.name if entry else _pick(names[key])
-        aliases = sorted((set(names[key]) | surfaces[key]) - {name})
+        names = combined(tally.names, key)
+        name = entry.name if entry else _pick(names)
+        aliases = sorted((set(names) | set(combined(tally.surfaces, key))) - {name})
         country = entry.country if entry and entry.country else None
-        country_key = f"country:{country}" if country else _majority(countries[key])
-        parent = (entry.parent if entry and entry.parent else None) or _majority(parents[key])
+        countries = tally.countries.get(key)
+        country_key = f"country:{country}" if country else (_pick(countries) if countries else None)
+        parents = tally.parents.get(key)
+        parent = (entry.parent if entry and entry.parent else None) or (_pick(parents) if parents else None)
         if type_ == "country":
             country_key, parent = None, None
         entities[key] = Entity(type_, key, name, aliases, country_key, parent if parent != key else None,
-                               sorted(sectors[key]), key in curated)
+                               sorted(combined(tally.sectors, key)), key in tally.curated)
     # A parent or country named only as a link (never mentioned) still needs a node.
     for entity in list(entities.values()):
         for linked, type_ in ((entity.parent, "organisation"), (entity.country, "country")):
@@ -112,9 +224,15 @@ def resolve(extractions: list[Extraction], knowledge: Knowledge) -> Corpus:
                 entities[linked] = Entity(entry.type if entry.type != "region" else "organisation", linked, entry.name,
                                           country=f"country:{entry.country}" if entry.country and entry.type != "country" else None,
                                           curated=True)
-    if merged:
-        extractions = [_rename_persons(x, merged) for x in extractions]
-    return Corpus(entities, _resolve_papers(extractions), extractions)
+    papers = {}
+    for key in sorted(tally.papers):
+        counts = tally.papers[key]
+        title = _pick(counts["t"])
+        kind = "series" if "series" in counts["k"] else _pick(counts["k"])
+        papers[key] = Paper(key, title, kind, sorted(set(counts["t"]) - {title}),
+                            _pick(counts["p"]) if counts["p"] else None, _pick(counts["s"]) if counts["s"] else None,
+                            sorted({merged.get(c, c) for c in counts["c"]}))
+    return entities, merged, papers
 
 
 def _merge_person_variants(keys: list[str], names: dict[str, Counter]) -> dict[str, str]:
@@ -145,9 +263,8 @@ def _merge_person_variants(keys: list[str], names: dict[str, Counter]) -> dict[s
     return merged
 
 
-def _rename_persons(extraction: Extraction, merged: dict[str, str]) -> Extraction:
-    from dataclasses import replace
-
+def rename_persons(extraction: Extraction, merged: dict[str, str]) -> Extraction:
+    """The extraction with the person keys that joined another renamed to it."""
     rename = lambda key: merged.get(key, key)  # noqa: E731
     return replace(
         extraction,
@@ -155,20 +272,3 @@ def _rename_persons(extraction: Extraction, merged: dict[str, str]) -> Extractio
         memberships=[replace(m, person=rename(m.person)) for m in extraction.memberships],
         papers=[replace(p, creators=tuple(rename(c) for c in p.creators)) for p in extraction.papers],
     )
-
-
-def _resolve_papers(extractions: list[Extraction]) -> dict[str, Paper]:
-    facts: dict[str, list[PaperFact]] = defaultdict(list)
-    for extraction in extractions:
-        for paper in extraction.papers:
-            facts[paper.key].append(paper)
-    papers = {}
-    for key in sorted(facts):
-        group = facts[key]
-        titles = Counter(p.title for p in group)
-        title = _pick(titles)
-        kinds = Counter(p.kind for p in group)
-        kind = "series" if "series" in kinds else _pick(kinds)
-        papers[key] = Paper(key, title, kind, sorted(set(titles) - {title}), _majority([p.publisher for p in group]),
-                            _majority([p.series for p in group]), sorted({c for p in group for c in p.creators}))
-    return papers

@@ -6,6 +6,7 @@ then assertions on what the user sees (stdout, stderr, exit code, the files writ
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import shutil
 from dataclasses import dataclass
@@ -40,6 +41,25 @@ def private_state(tmp_path_factory):
 def kg(*args: str | Path) -> Result:
     """Run one `kg` command in-process, as a user would type it."""
     return CliRunner().invoke(cli, [str(a) for a in args], prog_name="kg")
+
+
+def snapshot(out: Path) -> dict[str, str]:
+    """Per output of a build folder: a digest of its bytes (the store: of its quads), or a problem
+    description. Two builds gave the same outputs when their snapshots are equal."""
+    state: dict[str, str] = {}
+    for name in ("graph.ttl", "graph.html", "build-report.json"):
+        path = out / name
+        state[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "MISSING"
+    store = out / "store"
+    if not store.is_dir():
+        state["store"] = "MISSING"
+    else:
+        try:
+            quads = sorted(str(q) for q in ox.Store.read_only(str(store)).quads_for_pattern(None, None, None, None))
+            state["store"] = hashlib.sha256("\n".join(quads).encode()).hexdigest()
+        except (OSError, ValueError) as error:
+            state["store"] = f"UNREADABLE: {error}"
+    return state
 
 
 def csv_rows(text: str) -> list[dict[str, str]]:

@@ -9,11 +9,12 @@ previous outputs. A deterministic companion crashes the writer just before each 
 can see (every rename or replace, every tree removal, every foreign call such as a renameat2
 exchange looked up through ctypes: Python audit events), with os._exit in a forked child, as abrupt as SIGKILL, and
 asks the same of every state, plus that the outputs never mix two builds. Temporary files
-must be dot-prefixed; the ones left in or beside out/ are reported as warnings.
+must be dot-prefixed; the ones left in or beside out/ are reported as warnings. The build
+into the folder is an incremental one (the previous build's record is beside it); the companion
+crashes the writer of a full and of an incremental build.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -28,6 +29,7 @@ import pyoxigraph as ox
 import pytest
 
 import hostile_corpus  # pytest puts tests/ on sys.path
+from conftest import snapshot
 
 OUTPUTS = ("graph.ttl", "graph.html", "build-report.json", "store")
 NEW_DOCUMENTS = 20
@@ -62,24 +64,6 @@ def write_new_corpus(folder: Path, n: int) -> None:
         body = (f"Ny leder nummer {i}\n\n{person}, direktør, Socialt Udviklingscenter, fortalte om ledelse af "
                 f"kvalitet i arbejdet med udsatte børn og familier.\n") * 10
         (folder / f"{i:04d}_news.txt").write_text(body, encoding="utf-8")
-
-
-def snapshot(out: Path) -> dict[str, str]:
-    """Per output: a digest of its bytes (the store: of its quads), or a problem description."""
-    state: dict[str, str] = {}
-    for name in ("graph.ttl", "graph.html", "build-report.json"):
-        path = out / name
-        state[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "MISSING"
-    store = out / "store"
-    if not store.is_dir():
-        state["store"] = "MISSING"
-    else:
-        try:
-            quads = sorted(str(q) for q in ox.Store.read_only(str(store)).quads_for_pattern(None, None, None, None))
-            state["store"] = hashlib.sha256("\n".join(quads).encode()).hexdigest()
-        except (OSError, ValueError) as error:
-            state["store"] = f"UNREADABLE: {error}"
-    return state
 
 
 def problems_of(out: Path) -> list[str]:
@@ -287,6 +271,7 @@ from graph.build import build, write_outputs
 
 corpus, previous, cache, work = sys.argv[1:5]
 result = build([corpus], cache_dir=cache)
+print(json.dumps({"incremental": result.state is not None and result.state.plan is not None}), flush=True)
 # The steps that change what a reader sees: renames and replaces, the start of a tree's removal, and
 # foreign functions looked up through ctypes (a renameat2 exchange: CPython audits the lookup, not the
 # call). A crash goes just before the k-th of them.
@@ -319,18 +304,25 @@ while k < 60:
 """
 
 
-@pytest.fixture(scope="module")
-def crashes(scene) -> list[dict]:
-    """The outputs after a crash before each step of the writer that others can see, and after none."""
-    work = scene.base / "crashes"
+@pytest.fixture(scope="module", params=["full", "incremental"])
+def crashes(scene, request) -> list[dict]:
+    """The outputs after a crash before each step of the writer that others can see, and after none:
+    of a full build (its cache is not beside the previous outputs), and of an incremental one (from
+    the record beside them: graph.ttl, graph.html and the store made from the previous ones)."""
+    work = scene.base / f"crashes-{request.param}"
     work.mkdir()
-    cache = scene.base / "crash-cache"
-    shutil.copytree(scene.reference / ".cache", cache)
+    if request.param == "incremental":
+        cache = scene.previous_copy / ".cache"
+    else:
+        cache = scene.base / "crash-cache"
+        shutil.copytree(scene.reference / ".cache", cache)
     result = subprocess.run([sys.executable, "-c", CRASH_AT_EVERY_STEP, str(scene.new_corpus), str(scene.previous_copy),
                              str(cache), str(work)], capture_output=True, text=True, env=environment(scene.base),
                             timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    runs = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert lines[0] == {"incremental": request.param == "incremental"}
+    runs = lines[1:]
     assert runs and not runs[-1]["crashed"] and runs[-1]["code"] == 0, runs
     assert len(runs) >= 2, "the writer made no rename at all"
     steps = json.loads((work / "steps.json").read_text())

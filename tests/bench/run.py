@@ -179,7 +179,7 @@ class _StageTimer:
         for attribute, label in (("collect", "read"), ("extract_all", "extract"), ("resolve", "resolve"),
                                  ("corpus_quads", "rdf"), ("corpus_graph", "rdf"), ("turtle_bytes", "write turtle"),
                                  ("write_turtle", "write turtle"), ("write_store", "write store"),
-                                 ("view_network", "view: network")):
+                                 ("view_network", "view: network"), ("write_view", "render")):
             if hasattr(gb, attribute):  # write_store runs in a thread of its own, beside the Turtle and the view
                 self._wrap(gb, attribute, label)
         def written(args, kwargs) -> str:
@@ -466,6 +466,7 @@ def worker_incremental(spec: dict) -> dict:
     out, cache = work / "out", work / "cache"
     os.environ["XDG_STATE_HOME"] = str(work / "state")  # the CLI's last-build marker stays in the bench folder
     hits: list[int] = []
+    paths: list[str] = []  # per run: "incremental", or why it was a full build
     if mode == "api-cache-dir" and spec.get("built") and Path(spec["built"]).is_dir():
         shutil.copytree(spec["built"], out, symlinks=True)  # the full build's outputs and cache: no cold build needed
 
@@ -478,6 +479,9 @@ def worker_incremental(spec: dict) -> dict:
             gb.write_outputs(result, out, view=True)
             if getattr(result, "cache", None) is not None and hasattr(result.cache, "hits"):
                 hits.append(result.cache.hits)
+            if hasattr(result, "notes"):
+                plan = getattr(getattr(result, "state", None), "plan", None)
+                paths.append("incremental" if plan is not None else "; ".join(result.notes) or "full build")
         elif mode == "api-cache":
             import graph.build as gb
 
@@ -509,7 +513,7 @@ def worker_incremental(spec: dict) -> dict:
     victim.write_text(text + "\nAnna Benchmark-Holm, direktør i Aalborg Kommune, kommenterer ændringen.\n", encoding="utf-8")
     changed = run()
     return {"mode": mode, "cold_s": cold, "unchanged_s": unchanged, "one_changed_s": changed, "changed": victim.name,
-            "cache_hits": hits}
+            "cache_hits": hits, "paths": paths}
 
 
 def worker_profile(spec: dict) -> dict:
@@ -816,6 +820,8 @@ class Runner:
         if result.get("ok"):
             cold = f"cold {result['cold_s']:,.1f} s, " if result.get("cold_s") is not None else "cache of the full build, "
             hits = f" (cache hits {', '.join(f'{h:,}' for h in result['cache_hits'])})" if result.get("cache_hits") else ""
+            if result.get("paths"):
+                hits += f" (paths: {', '.join(result['paths'])})"
             print(f"incremental ({mode}{' ' + flag if flag else ''}): {cold}rebuild unchanged {result['unchanged_s']:,.1f} s,"
                   f" after one changed document {result['one_changed_s']:,.1f} s{hits}")
         else:

@@ -1,0 +1,349 @@
+"""graph.html as a build writes it: rendered whole by graph.render, or, after an incremental
+build, patched from the previous page.
+
+The page is its data's JSON between a fixed head and tail (`page_parts`); the data is the edges,
+the notes, one JSON object per drawn node, and the legend. Where the nodes drawn and the pairs
+they link are the same as the previous build's (so the layout is too), only the nodes whose facts
+a changed document touched are written anew and every other node's bytes are copied from the
+previous page (splice.Sink). The record of where each node stands is kept for the next build.
+Anything else renders the page whole; either way the bytes are render_html's.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+
+from .atomic import new_file, write_bytes_atomically
+from .layout import VIEW_FILE, VIEW_TITLE
+from .network import (Ambiguous, ViewFacts, ViewGlobal, check_roles, membership_edges, mention_order,
+                      network_from_store, no_gc, node_attributes, role_order)
+from .splice import Sink, StaleSource, TextSource, file_identity
+
+if TYPE_CHECKING:
+    from .build import BuildResult
+
+log = logging.getLogger(__name__)
+
+
+def view_network(result: BuildResult):
+    """The view's network: read from the facts the build gathered, or (where only the store's query
+    engine can say which comes first) from an in-memory store of the graph, as `kg render` reads it."""
+    facts = result.facts
+    if facts is None and result.state is not None and result.state.plan is not None:
+        facts = _all_facts(result)
+    if facts is not None:
+        try:
+            with no_gc():
+                return facts.network()
+        except Ambiguous:
+            pass
+    memory = ox.Store()
+    memory.bulk_load(input="".join(result.graph.trig_parts()).encode("utf-8"), format=ox.RdfFormat.TRIG, lenient=True)
+    return network_from_store(memory)
+
+
+def _all_facts(result: BuildResult) -> ViewFacts | None:
+    """An incremental build's view facts: the default graph's and every document's rows."""
+    plan, state = result.state.plan, result.state
+    facts = ViewFacts()
+    facts.names, facts.slot, facts.links, facts.table = plan.facts.names, plan.facts.slot, plan.facts.links, plan.facts.table
+    for document in result.documents:
+        rows = state.rows(document.identifier)
+        if rows is None:
+            return None
+        facts.add_rows(rows)
+    return facts
+
+
+def _view_settings() -> tuple[int, int]:
+    import inspect
+
+    from .render import render_html
+
+    parameters = inspect.signature(render_html).parameters  # what `kg render` draws by default
+    return parameters["max_nodes"].default, parameters["physics_threshold"].default
+
+
+_PLACEHOLDER = "kg-view-data-5f0c2b7e"
+
+
+def page_parts(title: str) -> tuple[bytes, bytes]:
+    """The page around its data: what render_html writes before and after the data's JSON."""
+    from . import render
+
+    marker = render.script_json(_PLACEHOLDER)
+    page = render.page_html(_PLACEHOLDER, title)
+    if page.count(marker) != 1:
+        raise ValueError("the page template does not hold its data once")
+    before, after = page.split(marker)
+    return before.encode("utf-8"), after.encode("utf-8")
+
+
+def _drawn_keys(order: list, edges: list[tuple[str, str, str]]) -> tuple[str, str]:
+    """Digests of what is drawn: the nodes and the pairs they link (the layout depends on nothing
+    else), and every edge with its key (the page's edges depend on nothing else)."""
+    structure = hashlib.sha256()
+    for node in order:
+        structure.update(str(node).encode("utf-8", "surrogatepass") + b"\x00")
+    structure.update(b"\x01")
+    for u, v in sorted({(u, v) for u, v, _ in edges if u != v}):
+        structure.update(u.encode("utf-8", "surrogatepass") + b"\x00" + v.encode("utf-8", "surrogatepass") + b"\x00")
+    listing = hashlib.sha256()
+    for edge in sorted(edges):
+        listing.update("\x00".join(edge).encode("utf-8", "surrogatepass") + b"\x01")
+    return structure.hexdigest(), listing.hexdigest()
+
+
+def _edge_keys(drawn) -> list[tuple[str, str, str]]:
+    return [(str(u), str(v), str(key)) for u, v, key in drawn.edges(keys=True)]
+
+
+def _role_labels_key(view: ViewGlobal, role_subjects) -> str:
+    """The English labels of the role concepts, which the roles in the view name."""
+    digest = hashlib.sha256()
+    for subject in sorted(set(role_subjects)):
+        digest.update(json.dumps([subject, view.english(subject)], ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _attributes_text(attributes: dict) -> str:
+    """A digest of a node's attributes but its roles and mentions."""
+    text = json.dumps(attributes, ensure_ascii=False, sort_keys=True)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+class _ViewFallback(Exception):
+    """The previous graph.html cannot be patched: render the view whole."""
+
+
+def _write_page(path: Path, title: str, edges, meta: dict, nodes: list, types: list, syncs: list | None,
+                source: int | None = None) -> tuple[list[tuple[int, int]], tuple[int, int]]:
+    """graph.html from its data's parts; the edges or a node given as (offset, length) are copied
+    from `source`. Returns where each node's JSON stands, and where the edges' stands."""
+    from .render import script_json
+
+    before, after = page_parts(title)
+    ranges = []
+    with new_file(path, syncs) as fd:
+        sink = Sink(fd)
+        sink.write(before)
+        sink.write(b'{"edges":')
+        start = sink.position
+        if isinstance(edges, tuple):
+            sink.copy(source, *edges)
+        else:
+            sink.write(script_json(edges).encode("utf-8"))
+        edges_range = (start, sink.position - start)
+        sink.write((',"meta":' + script_json(meta) + ',"nodes":[').encode("utf-8"))
+        for index, node in enumerate(nodes):
+            if index:
+                sink.write(b",")
+            start = sink.position
+            if isinstance(node, tuple):
+                sink.copy(source, *node, (b",",))
+            else:
+                sink.write(script_json(node).encode("utf-8"))
+            ranges.append((start, sink.position - start))
+        sink.write(('],"types":' + script_json(types) + "}").encode("utf-8"))
+        sink.write(after)
+        sink.close()
+    return ranges, edges_range
+
+
+def write_view(result: BuildResult, path: Path, syncs: list) -> dict | None:
+    """graph.html: patched from the previous one where only some nodes' facts changed, else
+    rendered whole. Returns the record the next build patches from (None: no record)."""
+    state = result.state
+    if state is not None and state.plan is not None:
+        try:
+            return _patch_view(result, path, syncs)
+        except (_ViewFallback, Ambiguous, StaleSource, ValueError, KeyError, OSError) as reason:
+            log.info("view rendered whole: %r", reason)
+    return _render_view(result, path, syncs)
+
+
+def _render_view(result: BuildResult, path: Path, syncs: list) -> dict | None:
+    from . import render
+
+    network = view_network(result)
+    max_nodes, physics_threshold = _view_settings()
+    selected = render.selection(network, None, 1, None)
+    drawn = render.top_by_degree(selected, max_nodes)
+    physics = drawn.number_of_nodes() <= physics_threshold
+    data = render.page_data(network, selected, drawn, physics, VIEW_TITLE)
+    state = result.state
+    if set(data) != {"edges", "meta", "nodes", "types"} or state is None:
+        write_bytes_atomically(path, render.page_html(data, VIEW_TITLE).encode("utf-8"))
+        return None
+    ranges, edges_range = _write_page(path, VIEW_TITLE, data["edges"], data["meta"], data["nodes"], data["types"], syncs)
+    rows = [state.rows(d.identifier) for d in result.documents]
+    if any(r is None for r in rows):
+        return None
+    edges: dict = {}
+    for document_rows in rows:
+        for edge in membership_edges(document_rows):
+            edges[edge] = edges.get(edge, 0) + 1
+    order = sorted(drawn, key=str)
+    return _view_record(drawn, order, ranges, edges_range, edges, result, max_nodes, physics_threshold)
+
+
+def _view_record(drawn, order, ranges, edges_range, edges, result, max_nodes, physics_threshold, view=None) -> dict:
+    if view is None:
+        view = ViewGlobal(result.state.plan.facts) if result.facts is None else ViewGlobal(result.facts)
+    attributes = node_attributes(view.types, view.kinds, view.names, view.labels, view.links, order)
+    return {
+        "title": VIEW_TITLE, "max_nodes": max_nodes, "physics_threshold": physics_threshold,
+        "order": [str(n) for n in order], "ranges": ranges,
+        "degrees": [drawn.degree(n) for n in order],
+        "attributes": [_attributes_text(attributes[n]) for n in order],
+        "labels": dict(view.labels),
+        "structure": _drawn_keys(order, _edge_keys(drawn)),
+        "edges_range": edges_range,
+        "roles": _role_labels_key(view, result.state.role_subjects),
+        "edges": edges,
+    }
+
+
+def _patch_view(result: BuildResult, path: Path, syncs: list) -> dict:
+    """graph.html from the previous one: the drawn nodes and the pairs they link are the same
+    (so is the layout), and only the nodes the changed documents name, or whose own facts,
+    degree or organisations' names changed, are written anew; the others are copied."""
+    import networkx as nx
+
+    from . import render
+
+    state, plan = result.state, result.state.plan
+    record = plan.previous.part("view")
+    max_nodes, physics_threshold = _view_settings()
+    if (record is None or record["title"] != VIEW_TITLE or record["max_nodes"] != max_nodes
+            or record["physics_threshold"] != physics_threshold):
+        raise _ViewFallback("no view record to patch")
+    html = plan.previous.folder() / VIEW_FILE
+    if file_identity(html) != tuple(record.get("html") or ()):
+        raise _ViewFallback("graph.html is not the one recorded")
+    if any(r[4] is None for r in (*plan.old_records.values(), *plan.new_records.values())):
+        raise _ViewFallback("a document's view rows are ambiguous")
+    view = ViewGlobal(plan.facts)
+    if _role_labels_key(view, state.role_subjects) != record["roles"]:
+        raise _ViewFallback("the role concepts' labels changed")
+    edges = {tuple(edge): count for edge, count in record["edges"].items()}
+    for old in plan.old_records.values():
+        for edge in old[4]:
+            edge = tuple(edge)
+            edges[edge] -= 1
+            if not edges[edge]:
+                del edges[edge]
+    for new in plan.new_records.values():
+        for edge in new[4]:
+            edge = tuple(edge)
+            edges[edge] = edges.get(edge, 0) + 1
+    # What is drawn, chosen as render.top_by_degree chooses it (no focus, no type filter: the
+    # selection is the whole network), from the nodes' types and the edges alone.
+    types = view.types
+    all_edges = {(source, target, relation, relation) for source, target, relation, _ in view.links}
+    all_edges.update(view.holds_role_edges(edges))
+    degree: Counter = Counter()
+    for source, target, _, _ in all_edges:
+        degree[source] += 1
+        degree[target] += 1
+    nodes = sorted(types)
+    if len(nodes) > max_nodes:
+        chosen = set(sorted(nodes, key=lambda node: (-degree[node], str(node)))[:max_nodes])
+    else:
+        chosen = set(nodes)
+    drawn_edges = [edge for edge in all_edges if edge[0] in chosen and edge[1] in chosen]
+    order = sorted(chosen, key=str)
+    keys = _drawn_keys(order, [(s, t, f"{relation}: {label}") for s, t, relation, label in drawn_edges])
+    if order != record["order"] or keys[0] != record["structure"][0]:
+        raise _ViewFallback("other nodes or links are drawn: the layout changes")
+    drawn_degree: Counter = Counter()
+    incident: dict[str, list] = {}
+    for edge in drawn_edges:
+        drawn_degree[edge[0]] += 1
+        drawn_degree[edge[1]] += 1
+        incident.setdefault(edge[0], []).append(edge)
+        if edge[1] != edge[0]:
+            incident.setdefault(edge[1], []).append(edge)
+
+    def graph_of(node_set, edge_list):
+        """The drawn network, or the part of it render.node_data reads for some nodes."""
+        graph = nx.MultiDiGraph()
+        graph.graph["focus"] = None
+        graph.add_nodes_from((node, {"type": types[node]}) for node in sorted(node_set))
+        graph.add_edges_from((source, target, f"{relation}: {label}", {"relation": relation, "label": label})
+                             for source, target, relation, label in edge_list)
+        return graph
+
+    attributes = node_attributes(types, view.kinds, view.names, view.labels, view.links, order)
+    dirty: set[str] = set()
+    for records in (plan.old_records.values(), plan.new_records.values()):
+        for document in records:
+            _, memberships, mentions = document[1]
+            dirty.update(entity for entity, _, _ in mentions)
+            for membership in memberships:
+                dirty.update(membership[0])
+    renamed = {iri for iri, label in view.labels.items() if record["labels"].get(iri, label) != label}
+    if renamed:
+        dirty.update(person for person, organisation, _, _ in edges if organisation in renamed)
+    degrees = dict(zip(record["order"], record["degrees"]))
+    before = dict(zip(record["order"], record["attributes"]))
+    ranges = dict(zip(record["order"], record["ranges"]))
+    texts = {}
+    for node in order:
+        if node in dirty or drawn_degree[node] != degrees[node] or _attributes_text(attributes[node]) != before[node]:
+            texts[node] = None
+    # The new entries of the documents made again, and the identifiers of those made again or deleted.
+    new_roles: dict[str, list] = {}
+    new_mentions: dict[str, list] = {}
+    for identifier in sorted(plan.made):
+        roles, mentions = view.entries(plan.made[identifier][2])
+        for person, entries in roles.items():
+            new_roles.setdefault(person, []).extend(entries)
+        for entity, by_document in mentions.items():
+            new_mentions.setdefault(entity, []).extend(by_document.values())
+    gone = set(plan.touched())  # a role's or mention's "document" is the document's identifier
+    source_fd = os.open(html, os.O_RDONLY)
+    try:
+        if TextSource.identity_of(source_fd) != tuple(record["html"]):
+            raise _ViewFallback("graph.html changed")
+        nodes: list = []
+        for node in order:
+            if node not in texts:
+                nodes.append(tuple(ranges[node]))
+                continue
+            offset, length = ranges[node]
+            old = json.loads(os.pread(source_fd, length, offset).decode("utf-8"))
+            roles = [r for r in old["roles"] if r["document"] not in gone] + new_roles.get(node, [])
+            for role in roles:
+                role["organisation"] = view.labels[role["organisation_id"]]
+            roles.sort(key=role_order)
+            check_roles([roles])
+            mentions = [m for m in old["mentions"] if m["document"] not in gone] + new_mentions.get(node, [])
+            mentions.sort(key=mention_order)
+            own = graph_of({node} | {e[0] for e in incident.get(node, ())} | {e[1] for e in incident.get(node, ())},
+                           incident.get(node, ()))
+            own.nodes[node].update(attributes[node], roles=roles, mentions=mentions)
+            nodes.append(render.node_data(node, own, (old["x"], old["y"])))
+        physics = len(order) <= physics_threshold
+        omitted = Counter(str(types[node] or "Other") for node in types if node not in chosen)
+        whole = (len(types), len(all_edges))  # no focus, no type filter: the part asked for is the whole
+        meta = render.page_meta(VIEW_TITLE, physics, None, whole, whole, (len(order), len(drawn_edges)), omitted)
+        type_data = render.type_legend(str(types[node] or "Other") for node in order)
+        if keys[1] == record["structure"][1]:
+            edges_part = tuple(record["edges_range"])
+        else:
+            edges_part = render.edge_data(graph_of(chosen, drawn_edges))
+        new_ranges, edges_range = _write_page(path, VIEW_TITLE, edges_part, meta, nodes, type_data, syncs, source_fd)
+    finally:
+        os.close(source_fd)
+    return {**record, "ranges": new_ranges, "edges_range": edges_range, "structure": keys,
+            "degrees": [drawn_degree[n] for n in order],
+            "attributes": [_attributes_text(attributes[n]) for n in order], "labels": dict(view.labels),
+            "edges": edges}
