@@ -197,7 +197,7 @@ class Extractor:
         # "(Carers UK)", "(King's Fund)", "(Institut for Velfærdsledelse)": capitalised words and connectors
         affiliation_word = r"[A-ZÆØÅÄÖ][\w&'’.-]*"
         self.affiliation = re.compile(rf"(?:\s+[A-Z]{{2,4}}(?![\w(]))*\s*\(\s*(?P<name>{affiliation_word}(?:\s+(?:(?:of|for|and|&|the|og|och|af|för|i)\s+)?{affiliation_word}){{0,6}})\s*\)")
-        self.leaving_place = any_of(titled["leaving_place_words"], after=r"\s+$", flags=re.IGNORECASE)
+        self.elsewhere_place = any_of(titled["elsewhere_place_words"], after=r"\s+$", flags=re.IGNORECASE)
         self.deputy_prefix = any_of(titled["deputy_prefixes"], after=r"\s+$")
         connectors = "|".join(map(re.escape, titled["department_connectors"]))
         self.department = re.compile(rf"^\s+(?:{connectors})\s+(?:{CAP}|[a-zæøåäö]+-)(?:\s+(?:(?:{connectors})\s+)?(?:{CAP}|[a-zæøåäö]+-))*")
@@ -1168,6 +1168,9 @@ class Extractor:
                 continue
             if people and self._starts_row(text, people[0]) and self._row_with_affiliation(sentence, spans, people[0], block, state, extraction, known):
                 continue
+            if people and self._starts_row(text, people[0]) and (people[0].key, text) not in known \
+                    and self._dash_row(text, spans, people[0], extraction, known):
+                continue
             if not people or not self._starts_row(text, people[0]) or (people[0].key, text) in known:
                 continue
             person = people[0]
@@ -1320,6 +1323,23 @@ class Extractor:
                                                      self._qualifiers("", text)))
         return employer is not None or body is not None
 
+    def _dash_row(self, text: str, spans: list[Span], person: Span, extraction: Extraction, known: set) -> bool:
+        """"Councillor Hugh Evans – Denbighshire County Council", "Sally Parker - National Forum member":
+        a line of a name, a dash and the body the person comes from (and perhaps the post held there)."""
+        dash = re.match(r"\s*[–—-]\s+", text[person.end:])
+        body = next((s for s in spans if s.start >= person.end), None)
+        if not dash or body is None or body.type not in {"organisation", "municipality"} or body.start != person.end + dash.end():
+            return False
+        rest = text[body.end:].strip(" .;")
+        title = role = None
+        if rest:
+            if not self.title_only.match(rest):
+                return False
+            title, role = self._title(rest)
+        known.add((person.key, text))
+        extraction.memberships.append(Membership(person.key, body.key, body.type, title, role, text))
+        return True
+
     def _table_row(self, sentence: Sentence, spans: list[Span], block: Span | None, state: DocumentState,
                    extraction: Extraction, known: set) -> bool:
         """A table row flattened to a line, cells two spaces apart: "Kalmar  Per Nyström  Socialchef (ordförande)"
@@ -1385,11 +1405,13 @@ class Extractor:
         return False
 
     def _body_before_title(self, text: str, body: Span, title_start: int) -> bool:
-        """"Regionens direktør", "RFO:s nyvalda ordförande", "är FSS nyvalde ordförande": the body before a
+        """"Regionens direktør", "RFO:s nyvalda ordförande", "är FSS nyvalde ordförande", "Name - Forum member": the body before a
         title, in the genitive or after "är"/"is", with at most qualifiers ("new", "acting") between."""
         between = text[body.end:title_start].strip(" -")
         if between and not all(fold(w) in self.k.qualifier_words for w in between.split()):
             return False
+        if not between and re.search(r"\S\s+[–—-]\s+$", text[:body.start]):
+            return True  # "Sally Parker - National Advisory Forum member": a list row's body and post
         return body.genitive or bool(between) and bool(re.search(r"(?<![^\W_])(?:är|er|is|blir|bliver)\s+$", text[:body.start]))
 
     def _discourse_body(self, text: str, title_end: int, state: DocumentState) -> Span | None:
@@ -1704,7 +1726,7 @@ class Extractor:
                     or len(sentence.text.split()) > 20 or sentence.text.endswith(".") and not self.appointed.search(sentence.text):
                 continue  # a headline is short; a lead sentence must say the post was filled
             bodies = [s for s in spans if s.type in {"organisation", "municipality"} and not self.is_media(s)
-                      and not self._is_left_place(sentence, s)]
+                      and not self._is_place_elsewhere(sentence, s)]
             if any(s.type == "person" for _, earlier_spans in found[:index] for s in earlier_spans):
                 return  # a title line after a name is that name's contact line, not a headline
             body = bodies[0] if bodies else state.context
@@ -1748,9 +1770,9 @@ class Extractor:
                     extraction.organisations.append(OrganisationFact(unit.key, parent=membership.organisation,
                                                                      parent_type="municipality"))
 
-    def _is_left_place(self, sentence: Sentence, span: Span) -> bool:
-        """"lämnar Ånge", "leaves Kent County Council": the place someone leaves, not the one the text is about."""
-        return bool(self.leaving_place.search(sentence.text[:span.start]))
+    def _is_place_elsewhere(self, sentence: Sentence, span: Span) -> bool:
+        """"lämnar Ånge", "bosatt i Stockholm": a place someone leaves or lives in, not the one the text is about."""
+        return bool(self.elsewhere_place.search(sentence.text[:span.start]))
 
     def is_media(self, span: Span) -> bool:
         return span.type == "organisation" and fold(span.name.split()[-1] if span.name.split() else "").endswith(self.media_heads)
@@ -1762,7 +1784,7 @@ class Extractor:
         head = [(sentence, spans) for sentence, spans in found if sentence.line_index == 0 or sentence.text in title]
         for kind in org_types:
             named = {span.key: span for sentence, spans in head for span in spans
-                     if span.type == kind and not self.is_media(span) and not self._is_left_place(sentence, span)}
+                     if span.type == kind and not self.is_media(span) and not self._is_place_elsewhere(sentence, span)}
             if len(named) == 1:
                 return next(iter(named.values()))
         return None
@@ -1776,7 +1798,7 @@ class Extractor:
         first: dict[str, Span] = {}
         for sentence, spans in found:
             for span in spans:
-                if span.type == "municipality" and not self._is_left_place(sentence, span):
+                if span.type == "municipality" and not self._is_place_elsewhere(sentence, span):
                     counts[span.key] += 1
                     first.setdefault(span.key, span)
         if not counts:
@@ -1793,7 +1815,7 @@ class Extractor:
         first: dict[str, Span] = {}
         for sentence, spans in found:
             for span in spans:
-                if span.type == "municipality" and not self._is_left_place(sentence, span):
+                if span.type == "municipality" and not self._is_place_elsewhere(sentence, span):
                     counts[span.key] = counts.get(span.key, 0) + 1
                     first.setdefault(span.key, span)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
