@@ -133,6 +133,7 @@ class Extractor:
             rf"(?<![^\W_])(?:{alternatives(rules['relation']['titled']['org_prepositions'])})\s+(?P<acr>[A-ZÆØÅÄÖ]{{2,6}})(?![^\W_]|['’:]s)")
         self.acronym_token = re.compile(rf"(?<![^\W_])(?P<acr>{self.acronym})(?P<gen>s|['’]s|:s)?(?![^\W_])")
         self.acronym_skip = set(rules["acronym"]["skip_words"])
+        self.municipal_unit_heads = tuple(rules["organisation"]["municipal_unit_heads"])
         self.name_continuation = re.compile(
             rf"(?:,[ ]{CAP})*[ ](?:{alternatives(rules['organisation']['name_conjunctions'])})[ ]{CAP}(?![^\W_]|[ ]{CAP})")
         body_after = rules["relation"]["titled"]["body_after_title"]
@@ -1699,7 +1700,31 @@ class Extractor:
             mentions.setdefault(("paper", paper.key, paper.title), Mention("paper", paper.key, paper.title, paper.title, paper.sentence, 0))
         extraction.mentions = sorted(mentions.values(), key=lambda m: (m.start, m.type, m.key, m.surface))
         self._merge_genitive_persons(extraction)
+        self._key_units_by_municipality(extraction)
         return extraction
+
+    def _key_units_by_municipality(self, extraction: Extraction) -> None:
+        """Hultsfred's "Socialnämnden" and Sollefteå's are two bodies: a unit a generic word names, that
+        the document places in a municipality, is keyed by that municipality as well as by its name."""
+        parents: dict[str, str] = {}
+        for fact in extraction.organisations:
+            if fact.parent and fact.parent_type == "municipality":
+                parents.setdefault(fact.key, fact.parent)
+        names = {m.key: m.name for m in extraction.mentions if m.type == "organisation"}
+        renamed = {}
+        for key, parent in parents.items():
+            words = fold(names.get(key, "")).split()
+            if key.startswith("organisation:~") and words and (words[0].endswith(self.municipal_unit_heads)
+                                                               or words[-1].endswith(self.municipal_unit_heads)):
+                renamed[key] = f"organisation:~{parent.split(':', 1)[1]} {key.split(':~', 1)[1]}"
+        if not renamed:
+            return
+        new = lambda key: renamed.get(key, key)  # noqa: E731
+        extraction.mentions = [replace(m, key=new(m.key)) if m.type == "organisation" else m for m in extraction.mentions]
+        extraction.memberships = [replace(m, organisation=new(m.organisation)) for m in extraction.memberships]
+        extraction.organisations = [replace(f, key=new(f.key), parent=new(f.parent) if f.parent else None)
+                                    for f in extraction.organisations]
+        extraction.papers = [replace(p, publisher=new(p.publisher) if p.publisher else None) for p in extraction.papers]
 
     @staticmethod
     def _merge_genitive_persons(extraction: Extraction) -> None:

@@ -83,3 +83,16 @@ def test_a_municipal_title_in_a_contact_block_is_no_body_and_no_post_at_a_unit()
     extraction = extract_one(Document("case.txt", text), load_knowledge())
     assert {m.name for m in extraction.mentions if m.type == "organisation"} == {"Omsorgsförvaltningen"}
     assert not extraction.memberships
+
+
+def test_a_unit_named_by_a_generic_word_is_one_node_per_municipality():
+    knowledge = load_knowledge()
+    texts = {
+        "a.txt": "Ny ordförande\n\nSocialnämnden i Hultsfreds kommun har valt Eva Lund till ordförande.\n",
+        "b.txt": "Ny ordförande\n\nSocialnämnden i Ljusdals kommun har valt Per Holm till ordförande.\n",
+        "c.txt": "Nyheter\n\nSocialnämnden i Hultsfreds kommun sammanträder i maj.\n",
+    }
+    corpus = resolve([extract_one(Document(name, text), knowledge) for name, text in texts.items()], knowledge)
+    committees = [e for e in corpus.entities.values() if name_key(e.name) == "socialnämnden"]
+    parents = sorted(corpus.entities[e.parent].name for e in committees)
+    assert parents == ["Hultsfreds kommun", "Ljusdals kommun"]
