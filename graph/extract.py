@@ -134,6 +134,8 @@ class Extractor:
         self.acronym_token = re.compile(rf"(?<![^\W_])(?P<acr>{self.acronym})(?P<gen>s|['’]s|:s)?(?![^\W_])")
         self.acronym_skip = set(rules["acronym"]["skip_words"])
         self.municipal_unit_heads = tuple(rules["organisation"]["municipal_unit_heads"])
+        self.place_named_bodies = {fold(w) for w in rules["organisation"]["place_named_bodies"]}
+        self.place_of_body = re.compile(rf"[ ](?:i|in|för|for)[ ]{CAP}(?:[ ]{CAP})?(?:[ ](?:län|amt|County))?(?![^\W_])")
         self.name_continuation = re.compile(
             rf"(?:,[ ]{CAP})*[ ](?:{alternatives(rules['organisation']['name_conjunctions'])})[ ]{CAP}(?![^\W_]|[ ]{CAP})")
         body_after = rules["relation"]["titled"]["body_after_title"]
@@ -338,7 +340,7 @@ class Extractor:
         for token in compounds:
             word = token.group(0)
             if word[0].islower() and not word.endswith("-"):
-                spans.extend(self._lower_case_unit(text, token))
+                spans.extend(self._lower_case_unit(text, token, state))
                 continue
             if not word[0].isupper() or word.endswith("-"):
                 continue
@@ -412,9 +414,23 @@ class Extractor:
         return [Span("organisation", start, end, entity_key("organisation", name), name, priority=1,
                      country=self._language_country(state.language), form_end=end)]
 
-    def _lower_case_unit(self, text: str, token: re.Match) -> list[Span]:
-        """"omsorgsförvaltningen", "individ- och familjeomsorgen": a municipality's unit named in lower case."""
-        folded = fold(token.group(0))
+    def _lower_case_unit(self, text: str, token: re.Match, state: DocumentState) -> list[Span]:
+        """"omsorgsförvaltningen", "individ- och familjeomsorgen", "kommunstyrelsens ordförande",
+        "vid institutionen för socialt arbete": a unit named in lower case."""
+        word = token.group(0)
+        if text[token.start() - 1:token.start()] in {".", "@", "/"} or re.match(r"\.\w", text[token.end():token.end() + 2]):
+            return []  # "www.socialstyrelsen.se": an address, not a name
+        if word[0].upper() + word[1:] in self.tail_heads:  # read as the capitalised head with its tail
+            capitalised = text[:token.start()] + word[0].upper() + text[token.start() + 1:]
+            return [replace(span, key=entity_key("organisation", span.name), unit=True)
+                    for span in self._head_with_tail(capitalised, state) if span.start == token.start()]
+        folded = fold(word)
+        if folded.endswith("s") and any(folded[:-1].endswith(h) for h in self.lower_unit_heads):
+            following = WORD.match(text, token.end() + 1)
+            if following and fold(f"{word} {following.group(0)}") in self.k.role_forms:
+                return []  # "kommunstyrelsens ordförande" is a title of its own (the council's leader)
+            token = WORD.match(text, token.start(), token.end() - 1)
+            folded = folded[:-1]  # the genitive: "kommunstyrelsens ordförande"
         head = next((h for h in self.lower_unit_heads if folded.endswith(h)), None)
         state_body = self.state_genitive.search(text, max(0, token.start() - 12), token.start())
         if state_body and self._compound_head(folded) and len(folded) - len(self._compound_head(folded)) >= 3:
@@ -428,7 +444,9 @@ class Extractor:
         start = conjunct.start() if conjunct else token.start()
         written = text[start:token.end()]
         name = written[0].upper() + written[1:]
-        return [Span("organisation", start, token.end(), entity_key("organisation", name), name, priority=1, unit=True)]
+        genitive = token.end() < len(text) and text[token.end()] == "s"
+        return [self._prefer_curated(Span("organisation", start, token.end() + genitive, entity_key("organisation", name), name,
+                                          priority=1, unit=True, genitive=genitive, form_end=token.end()), state)]
 
     def _cut_tail(self, text: str, tail_start: int, end: int) -> int:
         """"Centre for X at Lancaster University" is a unit at a university: cut before the second name."""
@@ -781,8 +799,20 @@ class Extractor:
                 state.persons.setdefault(span.key, span.name)
         spans = self._settle(spans + self._surnames(text, state))
         spans = self._settle(spans + self._affiliations_in_parentheses(text, spans, state))
-        spans = self._conjoined_names(text, spans)
+        spans = self._settle(self._bodies_of_places(text, self._conjoined_names(text, spans)))
         return self._settle(spans + self._bodies_after_titles(text, spans, state))
+
+    def _bodies_of_places(self, text: str, spans: list[Span]) -> list[Span]:
+        """"Länsstyrelsen i Västra Götaland", "Tingsrätten i Lund": a body every county or town has one of
+        is named with its place, which is part of the name."""
+        result = list(spans)
+        for span in spans:
+            match = self.place_of_body.match(text, span.end) if span.type == "organisation" and fold(span.name) in self.place_named_bodies else None
+            if match:
+                name = text[span.start:match.end()]
+                result = [s for s in result if not (span.start <= s.start < match.end())]
+                result.append(replace(span, end=match.end(), name=name, key=entity_key("organisation", name), form_end=match.end()))
+        return result
 
     def _conjoined_names(self, text: str, spans: list[Span]) -> list[Span]:
         """"Foreningen Spiseforstyrrelser og Selvskade", "Center for Plan, Teknik og Erhverv": a body's
