@@ -134,6 +134,7 @@ class Extractor:
         self.acronym_token = re.compile(rf"(?<![^\W_])(?P<acr>{self.acronym})(?P<gen>s|['’]s|:s)?(?![^\W_])")
         self.acronym_skip = set(rules["acronym"]["skip_words"])
         self.municipal_unit_heads = tuple(rules["organisation"]["municipal_unit_heads"])
+        self._titles_in = functools.lru_cache(maxsize=4096)(self._find_titles)
         self.place_named_bodies = {fold(w) for w in rules["organisation"]["place_named_bodies"]}
         self.place_of_body = re.compile(rf"[ ](?:i|in|för|for)[ ]{CAP}(?:[ ]{CAP})?(?:[ ](?:län|amt|County))?(?![^\W_])")
         self.name_continuation = re.compile(
@@ -418,14 +419,15 @@ class Extractor:
         """"omsorgsförvaltningen", "individ- och familjeomsorgen", "kommunstyrelsens ordförande",
         "vid institutionen för socialt arbete": a unit named in lower case."""
         word = token.group(0)
-        if text[token.start() - 1:token.start()] in {".", "@", "/"} or re.match(r"\.\w", text[token.end():token.end() + 2]):
+        if text[token.start() - 1:token.start()] in {".", "@", "/"} or text[token.end():token.end() + 1] == "." \
+                and text[token.end() + 1:token.end() + 2].isalnum():
             return []  # "www.socialstyrelsen.se": an address, not a name
         if word[0].upper() + word[1:] in self.tail_heads:  # read as the capitalised head with its tail
             capitalised = text[:token.start()] + word[0].upper() + text[token.start() + 1:]
             return [replace(span, key=entity_key("organisation", span.name), unit=True)
                     for span in self._head_with_tail(capitalised, state) if span.start == token.start()]
         folded = fold(word)
-        if folded.endswith("s") and any(folded[:-1].endswith(h) for h in self.lower_unit_heads):
+        if folded.endswith("s") and folded[:-1].endswith(self.lower_unit_heads):
             following = WORD.match(text, token.end() + 1)
             if following and fold(f"{word} {following.group(0)}") in self.k.role_forms:
                 return []  # "kommunstyrelsens ordförande" is a title of its own (the council's leader)
@@ -1001,7 +1003,11 @@ class Extractor:
 
     def find_titles(self, text: str) -> list[tuple[int, int]]:
         """Every role title in the text (listed forms, and compounds ending in a title head),
-        leftmost-longest and not overlapping: an automaton and a word scan, not one huge regex."""
+        leftmost-longest and not overlapping: an automaton and a word scan, not one huge regex.
+        Several rules read one sentence's titles, so the last few thousand texts' are kept."""
+        return list(self._titles_in(text))
+
+    def _find_titles(self, text: str) -> tuple[tuple[int, int], ...]:
         folded = same_length_fold(text)
         found = []
         for last, form in self.title_forms.iter(folded):
@@ -1022,7 +1028,7 @@ class Extractor:
         for start, end in sorted(found, key=lambda span: (span[0], -(span[1] - span[0]))):
             if not chosen or start >= chosen[-1][1]:
                 chosen.append((start, end))
-        return chosen
+        return tuple(chosen)
 
     def read_relations(self, sentence: Sentence, spans: list[Span], state: DocumentState, extraction: Extraction) -> None:
         text = sentence.text
