@@ -22,6 +22,10 @@ from .segment import Sentence, content_lines, sentences
 UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŸŹŻŽ"
 CAP = rf"[{UPPER}][^\W_]*(?:-[^\W_]+)*"
 WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*-?")
+VOWEL = "[AEIOUYÆØÅÄÖÜÉ]"
+# Two or more words in capitals, one of them four letters or longer: a heading's name written in capitals.
+CAPITALS_RUN = re.compile(rf"(?<![^\W\d_])(?=[{UPPER}-]*[{UPPER}]{{4}})[{UPPER}][{UPPER}-]*(?:[ ][{UPPER}][{UPPER}-]*)+(?![^\W\d_])"
+                          rf"|(?<![^\W\d_])[{UPPER}][{UPPER}-]*(?:[ ][{UPPER}][{UPPER}-]*)*[ ](?=[{UPPER}-]*[{UPPER}]{{4}})[{UPPER}][{UPPER}-]*(?![^\W\d_])")
 EARLIER_POST = re.compile(r"\x00[^,;.:!?\x00]*(?=,)|\x00")  # a blanked title and its words, to the comma
 CONJUNCT_BEFORE = re.compile(r"(?<![^\W\d_])[^\W\d_]+-\s+(?:og|och|and|&|eller)\s+$")  # "social- og " before "sundhedschef"
 GENITIVE = re.compile(r"^(?:['’]s|:s|s)(?![^\W_])")
@@ -1684,16 +1688,17 @@ class Extractor:
         title = next((line for _, line in lines if not self._is_date_line(line)), lines[0][1] if lines else document.identifier)
         extraction = Extraction(document.identifier, language, title, self._date(lines), document.content_hash)
         state = DocumentState(language)
-        found, places = [], []
+        found, places, readable = [], [], []
         for sentence in sentences(document.text, self.k):
-            places.append(self.place_names(sentence.text, state))
-            found.append((sentence, self.names(sentence.text, state, places[-1])))
+            readable.append(self._in_readable_case(sentence.text))
+            places.append(self.place_names(readable[-1], state))
+            found.append((sentence, self.names(readable[-1], state, places[-1])))
         self._acronyms_by_initials(found, document.text, state)
         # A second pass sees the acronyms the whole document defined and the surnames of the persons
         # it named, in the sentences where one of them occurs.
         later = set(state.acronyms) | {w for name in state.persons.values() for w in name.split()[1:]}
-        found = [(sentence, self.names(sentence.text, state, sentence_places) if later & set(WORD.findall(sentence.text)) else spans)
-                 for (sentence, spans), sentence_places in zip(found, places)]
+        found = [(sentence, self.names(text, state, sentence_places) if later & set(WORD.findall(text)) else spans)
+                 for (sentence, spans), sentence_places, text in zip(found, places, readable)]
         state.context = self._context_municipality(found, title) or self._discourse_municipality(found, document.text)
         state.employer = self._employer(found, state.context)
         state.body = self._main_organisation(found)
@@ -1761,6 +1766,23 @@ class Extractor:
         extraction.organisations = [replace(f, key=new(f.key), parent=new(f.parent) if f.parent else None)
                                     for f in extraction.organisations]
         extraction.papers = [replace(p, publisher=new(p.publisher) if p.publisher else None) for p in extraction.papers]
+
+    def _in_readable_case(self, text: str) -> str:
+        """"KOMMUNSTYRELSENS SOCIALA UTSKOTT", "MINUTES OF THE CARE SERVICES PDS COMMITTEE": words a heading
+        writes in capitals are read as a name is written ("Kommunstyrelsens Sociala Utskott"), small
+        connecting words in lower case and short acronyms kept; the offsets stay those of the text."""
+        def recase(run: re.Match) -> str:
+            words = []
+            for word in run.group(0).split(" "):
+                if fold(word) in self.name_connectors:
+                    new = word.lower()
+                elif len(word) <= 2 or len(word) == 3 and not re.search(VOWEL, word):
+                    new = word  # "UK", "PDS", "NHS": acronyms
+                else:
+                    new = word[0] + word[1:].lower()
+                words.append(new if len(new) == len(word) else word)
+            return " ".join(words)
+        return CAPITALS_RUN.sub(recase, text) if CAPITALS_RUN.search(text) else text
 
     @staticmethod
     def _merge_genitive_persons(extraction: Extraction) -> None:
