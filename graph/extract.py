@@ -810,14 +810,24 @@ class Extractor:
 
     def _bodies_of_places(self, text: str, spans: list[Span]) -> list[Span]:
         """"Länsstyrelsen i Västra Götaland", "Tingsrätten i Lund": a body every county or town has one of
-        is named with its place, which is part of the name."""
+        is named with its place, which is part of the name; so is a country that closes a body's name
+        ("Selveje Danmark", "Caritas Sverige")."""
         result = list(spans)
+        countries = {s.start: s for s in spans if s.type == "country"}
         for span in spans:
-            match = self.place_of_body.match(text, span.end) if span.type == "organisation" and fold(span.name) in self.place_named_bodies else None
+            if span.type != "organisation" or span.curated:
+                continue
+            end = None
+            match = self.place_of_body.match(text, span.end) if fold(span.name) in self.place_named_bodies else None
             if match:
-                name = text[span.start:match.end()]
-                result = [s for s in result if not (span.start <= s.start < match.end())]
-                result.append(replace(span, end=match.end(), name=name, key=entity_key("organisation", name), form_end=match.end()))
+                end = match.end()
+            country = countries.get(span.end + 1) if text[span.end:span.end + 1] == " " else None
+            if country is not None and not re.match(rf"[ ]{CAP}", text[country.end:]) and country.name_end == country.end:
+                end = country.end
+            if end is not None:
+                name = text[span.start:end]
+                result = [s for s in result if not (span.start <= s.start < end)]
+                result.append(replace(span, end=end, name=name, key=entity_key("organisation", name), form_end=end))
         return result
 
     def _conjoined_names(self, text: str, spans: list[Span]) -> list[Span]:
