@@ -23,6 +23,13 @@ from graph.query import (PREFIX_HEADER, PREFIXES, final_order, materialise, name
 # ---------------------------------------------------------------- the benchmark, small
 
 
+def test_the_extraction_benchmark_prints_its_figure():
+    result = subprocess.run([sys.executable, "-m", "tests.bench.extraction", str(ROOT / "seeds"), "5"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"extraction: \d+\.\d ms per document, one core, over 5 documents of .*seeds\n", result.stdout)
+
+
 @pytest.fixture(scope="module")
 def bench_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("bench")
