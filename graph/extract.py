@@ -106,7 +106,7 @@ class Extractor:
         self.political_body_heads = tuple(fold(w) for w in org["political_body_heads"])
         heads = alternatives(org["english_heads"])
         connectors = "|".join(map(re.escape, org["english_tail_connectors"]))
-        pre = rf"(?:(?:{CAP}|[A-Z]{{2,8}})(?:\s+(?:and|&))?\s+){{0,7}}"
+        pre = rf"(?:(?:{CAP}['’]?|[A-Z]{{2,8}})(?:\s+(?:and|&))?\s+){{0,7}}"  # "Taxpayers' Alliance"
         tail = rf"(?:\s+(?:{connectors})\s+(?:the\s+)?{CAP}(?:\s+{CAP}){{0,6}}){{0,4}}"
         self.english_org = re.compile(rf"(?<![^\W_])(?P<pre>{pre})(?P<head>{heads})(?![^\W_])(?P<tail>{tail})")
         self.compound_heads = sorted((fold(h) for h in org["compound_heads"]), key=len, reverse=True)
