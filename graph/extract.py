@@ -138,6 +138,8 @@ class Extractor:
         self.acronym_token = re.compile(rf"(?<![^\W_])(?P<acr>{self.acronym})(?P<gen>s|['’]s|:s)?(?![^\W_])")
         self.acronym_skip = set(rules["acronym"]["skip_words"])
         self.municipal_unit_heads = tuple(rules["organisation"]["municipal_unit_heads"])
+        self.discourse_words = {fold(w) for w in rules["relation"]["titled"]["discourse_words"]}
+        self.genitive_owner = re.compile(rf"(?<![^\W_])(?P<owner>{CAP}(?:[ ]{CAP}){{0,2}})s[ ]$")
         self._titles_in = functools.lru_cache(maxsize=4096)(self._find_titles)
         self.place_named_bodies = {fold(w) for w in rules["organisation"]["place_named_bodies"]}
         self.place_of_body = re.compile(rf"[ ](?:i|in|för|for)[ ]{CAP}(?:[ ]{CAP})?(?:[ ](?:län|amt|County))?(?![^\W_])")
@@ -438,6 +440,9 @@ class Extractor:
             token = WORD.match(text, token.start(), token.end() - 1)
             folded = folded[:-1]  # the genitive: "kommunstyrelsens ordförande"
         head = next((h for h in self.lower_unit_heads if folded.endswith(h)), None)
+        owned = self._owned_unit(text, token, folded, state)
+        if owned is not None:
+            return [owned]
         state_body = self.state_genitive.search(text, max(0, token.start() - 12), token.start())
         if state_body and self._compound_head(folded) and len(folded) - len(self._compound_head(folded)) >= 3:
             name = text[state_body.start():token.end()]  # "Statens institutionsstyrelse": a national body
@@ -453,6 +458,24 @@ class Extractor:
         genitive = token.end() < len(text) and text[token.end()] == "s"
         return [self._prefer_curated(Span("organisation", start, token.end() + genitive, entity_key("organisation", name), name,
                                           priority=1, unit=True, genitive=genitive, form_end=token.end()), state)]
+
+    def _owned_unit(self, text: str, token: re.Match, folded: str, state: DocumentState) -> Span | None:
+        """"Enskede-Årsta-Vantörs stadsdelsförvaltning": a body's unit named by the genitive of a name no
+        list holds (a district, a company) and a compound ending in a head. A municipality's genitive
+        ("Östhammars socialnämnd") is read by the rules for municipalities' units instead."""
+        owner = self.genitive_owner.search(text, max(0, token.start() - 60), token.start())
+        compound = self._compound_head(folded)
+        if owner is None or compound is None or len(folded) - len(compound) < 3:
+            return None
+        name = owner.group("owner")
+        before = text[:owner.start()].rstrip()
+        if not before or not (before[-1] == "," or before[-1].isalpha()):
+            return None  # "Fremtidens velfærdssamfund": a word capitalised only because it opens the sentence or line
+        if fold(name) in self.generic_bodies or fold(name) + "s" in self.discourse_words or name in self.not_name \
+                or self._is_first_name(name.split("-")[0]) or self._gazetteer(name, state) or self._gazetteer(name + "s", state):
+            return None
+        written = text[owner.start():token.end()]
+        return Span("organisation", owner.start(), token.end(), entity_key("organisation", written), written, priority=1)
 
     def _cut_tail(self, text: str, tail_start: int, end: int) -> int:
         """"Centre for X at Lancaster University" is a unit at a university: cut before the second name."""
