@@ -23,6 +23,7 @@ UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘ
 CAP = rf"[{UPPER}][^\W_]*(?:-[^\W_]+)*"
 WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*-?")
 VOWEL = "[AEIOUYÆØÅÄÖÜÉ]"
+ABBREVIATION = re.compile(r"(?<![^\W_])[^\W\d_]+\.")
 # Two or more words in capitals, one of them four letters or longer: a heading's name written in capitals.
 CAPITALS_RUN = re.compile(rf"(?<![^\W\d_])(?=[{UPPER}-]*[{UPPER}]{{4}})[{UPPER}][{UPPER}-]*(?:[ ][{UPPER}][{UPPER}-]*)+(?![^\W\d_])"
                           rf"|(?<![^\W\d_])[{UPPER}][{UPPER}-]*(?:[ ][{UPPER}][{UPPER}-]*)*[ ](?=[{UPPER}-]*[{UPPER}]{{4}})[{UPPER}][{UPPER}-]*(?![^\W\d_])")
@@ -139,6 +140,9 @@ class Extractor:
         self.acronym_skip = set(rules["acronym"]["skip_words"])
         self.municipal_unit_heads = tuple(rules["organisation"]["municipal_unit_heads"])
         self.discourse_words = {fold(w) for w in rules["relation"]["titled"]["discourse_words"]}
+        self.dateline = re.compile(rules["relation"]["titled"]["dateline"])
+        self.dateline_lines = rules["relation"]["titled"]["dateline_lines"]
+        self.deputy_prefixes = {fold(w) for w in rules["relation"]["titled"]["deputy_prefixes"]}
         self.genitive_owner = re.compile(rf"(?<![^\W_])(?P<owner>{CAP}(?:[ ]{CAP}){{0,2}})s[ ]$")
         self._titles_in = functools.lru_cache(maxsize=4096)(self._find_titles)
         self.place_named_bodies = {fold(w) for w in rules["organisation"]["place_named_bodies"]}
@@ -1020,7 +1024,9 @@ class Extractor:
 
     def _qualifiers(self, gap: str, sentence: str) -> tuple[str, ...]:
         found = set()
-        for word in re.findall(r"[^\W\d_]+\.?", fold(gap)):
+        words = re.findall(r"[^\W\d_]+\.?", fold(gap))
+        pairs = [f"{a.rstrip('.')} {b}" for a, b in zip(words, words[1:])]  # "newly appointed", "recently appointed"
+        for word in words + pairs:
             qualifier = self.k.qualifier_words.get(word) or self.k.qualifier_words.get(word.rstrip("."))
             if qualifier:
                 found.add(qualifier)
@@ -1580,6 +1586,7 @@ class Extractor:
                 # An earlier post of a list, up to its comma, stands for the person too: "Knud Aarup har
                 # været chef for både store og små kommuner, direktør i Socialstyrelsen og landsformand for ..."
                 bare = EARLIER_POST.sub(" ", "".join(pieces))
+                bare = ABBREVIATION.sub(lambda m: " " if self._is_title_abbreviation(m.group(0)) else m.group(0), bare)
                 if re.search(r"[.;:!?]", bare):
                     return None  # punctuation outside the names and titles between ("RFO:s" is a name)
                 words = (m.group() for m in re.finditer(r"[^\W\d_]+", bare))
@@ -1593,6 +1600,10 @@ class Extractor:
                         return span.key
                 return None
         return None
+
+    def _is_title_abbreviation(self, word: str) -> bool:
+        """"tf.", "fhv.", "bitr.": abbreviated qualifiers and deputy prefixes, whose full stop ends no sentence."""
+        return fold(word) in self.k.qualifier_words or fold(word) in self.deputy_prefixes
 
     def _pronoun_before(self, text: str) -> bool:
         return any(word in self.pronouns for word in re.findall(r"[^\W\d_]+", text))
@@ -1732,7 +1743,8 @@ class Extractor:
         later = set(state.acronyms) | {w for name in state.persons.values() for w in name.split()[1:]}
         found = [(sentence, self.names(text, state, sentence_places) if later & set(WORD.findall(text)) else spans)
                  for (sentence, spans), sentence_places, text in zip(found, places, readable)]
-        state.context = self._context_municipality(found, title) or self._discourse_municipality(found, document.text)
+        state.context = self._context_municipality(found, title) or self._dateline_municipality(found) \
+            or self._discourse_municipality(found, document.text)
         state.employer = self._employer(found, state.context)
         state.body = self._main_organisation(found)
         blocks = self._blocks(found)
@@ -1903,6 +1915,14 @@ class Extractor:
                      if span.type == kind and not self.is_media(span) and not self._is_place_elsewhere(sentence, span)}
             if len(named) == 1:
                 return next(iter(named.values()))
+        return None
+
+    def _dateline_municipality(self, found: list[tuple[Sentence, list[Span]]]) -> Span | None:
+        """"VIBORG: Direktøren for ...", "UMEÅ (TT) – Socialchefen ...": the place a dateline names."""
+        for sentence, spans in found[:self.dateline_lines]:
+            match = self.dateline.match(sentence.text)
+            if match:
+                return next((s for s in spans if s.type == "municipality" and s.start < match.end()), None)
         return None
 
     def _employer(self, found: list[tuple[Sentence, list[Span]]], context: Span | None) -> Span | None:

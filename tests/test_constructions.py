@@ -96,3 +96,21 @@ def test_a_unit_named_by_a_generic_word_is_one_node_per_municipality():
     committees = [e for e in corpus.entities.values() if name_key(e.name) == "socialnämnden"]
     parents = sorted(corpus.entities[e.parent].name for e in committees)
     assert parents == ["Hultsfreds kommun", "Ljusdals kommun"]
+
+
+SHAPE_CASES = json.loads((Path(__file__).parent / "data" / "constructions" / "cases.json").read_text(encoding="utf-8"))["shapes"]
+
+
+@pytest.mark.parametrize("case", SHAPE_CASES, ids=[c["id"] for c in SHAPE_CASES])
+def test_each_shape_of_real_pages_is_read_in_each_language(case):
+    knowledge = load_knowledge()
+    corpus = resolve([extract_one(Document("case.txt", case["text"]), knowledge)], knowledge)
+    person, title, organisation = case["expect"]
+    held = [(membership, corpus.entities[membership.organisation]) for membership in corpus.extractions[0].memberships
+            if name_key(corpus.entities[membership.person].name) == name_key(person)]
+    posts = [m for m, body in held if (m.title or "").casefold() == title.casefold()
+             and name_key(organisation) in {name_key(n) for n in [body.name, *body.aliases]}]
+    assert posts, f"{case['id']}: found {[(m.title, body.name) for m, body in held]}"
+    assert set(case.get("qualifiers", [])) <= set(posts[0].qualifiers), posts[0].qualifiers
+    if "author" in case:
+        assert any(e.type == "person" and name_key(e.name) == name_key(case["author"]) for e in corpus.entities.values())

@@ -318,7 +318,7 @@ def crashes(scene, request) -> list[dict]:
         shutil.copytree(scene.reference / ".cache", cache)
     result = subprocess.run([sys.executable, "-c", CRASH_AT_EVERY_STEP, str(scene.new_corpus), str(scene.previous_copy),
                              str(cache), str(work)], capture_output=True, text=True, env=environment(scene.base),
-                            timeout=600)
+                            cwd=scene.base, timeout=600)  # the installed package, not the source tree beside the tests
     assert result.returncode == 0, result.stderr[-3000:]
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert lines[0] == {"incremental": request.param == "incremental"}
