@@ -467,9 +467,11 @@ class Extractor:
         """"Enskede-Årsta-Vantörs stadsdelsförvaltning": a body's unit named by the genitive of a name no
         list holds (a district, a company) and a compound ending in a head. A municipality's genitive
         ("Östhammars socialnämnd") is read by the rules for municipalities' units instead."""
-        owner = self.genitive_owner.search(text, max(0, token.start() - 60), token.start())
+        if text[token.start() - 2:token.start()] != "s ":
+            return None  # no genitive right before: the cheap test first, most words fail it
         compound = self._compound_head(folded)
-        if owner is None or compound is None or len(folded) - len(compound) < 3:
+        owner = self.genitive_owner.search(text, max(0, token.start() - 60), token.start()) if compound else None
+        if owner is None or len(folded) - len(compound) < 3:
             return None
         name = owner.group("owner")
         before = text[:owner.start()].rstrip()
