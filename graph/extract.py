@@ -1807,12 +1807,11 @@ class Extractor:
                 renamed[key] = f"organisation:~{parent.split(':', 1)[1]} {key.split(':~', 1)[1]}"
         if not renamed:
             return
-        new = lambda key: renamed.get(key, key)  # noqa: E731
-        extraction.mentions = [replace(m, key=new(m.key)) if m.type == "organisation" else m for m in extraction.mentions]
-        extraction.memberships = [replace(m, organisation=new(m.organisation)) for m in extraction.memberships]
-        extraction.organisations = [replace(f, key=new(f.key), parent=new(f.parent) if f.parent else None)
-                                    for f in extraction.organisations]
-        extraction.papers = [replace(p, publisher=new(p.publisher) if p.publisher else None) for p in extraction.papers]
+        get = renamed.get
+        extraction.mentions = [replace(m, key=get(m.key, m.key)) if m.type == "organisation" else m for m in extraction.mentions]
+        extraction.memberships = [replace(m, organisation=get(m.organisation, m.organisation)) for m in extraction.memberships]
+        extraction.organisations = [replace(f, key=get(f.key, f.key), parent=get(f.parent, f.parent)) for f in extraction.organisations]
+        extraction.papers = [replace(p, publisher=get(p.publisher, p.publisher)) for p in extraction.papers]
 
     def _in_readable_case(self, text: str) -> str:
         """"KOMMUNSTYRELSENS SOCIALA UTSKOTT", "MINUTES OF THE CARE SERVICES PDS COMMITTEE": words a heading
