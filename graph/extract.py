@@ -1273,9 +1273,9 @@ class Extractor:
                 if contact and following.line_index == sentence.line_index + 1:
                     title, role = self._title(contact.group("title"))
                     organisation = next((s for s in following_spans if s.type in org_types), None)
-            office = re.match(r"^\s*\((?P<title>[^()]{2,30})\)", after)
-            if title is None and office and self.title_only.match(office.group("title").strip()):
-                title, role = self._title(office.group("title").strip())
+            office, _ = self._office_in_parentheses(after)
+            if title is None and office:
+                title, role = self._title(office)
             if title is None and (tag or sentence.line_item) and block is not None and len(people) == 1:
                 organisation = block
                 title, role = heading_title if tag else (None, None)
@@ -1328,10 +1328,9 @@ class Extractor:
         listed = []
         rest = text
         for person in people:
-            office = re.match(r"\s*\((?P<office>[^()]{2,30})\)", text[person.end:])
-            title = office.group("office").strip() if office and self.title_only.match(office.group("office").strip()) else None
+            title, length = self._office_in_parentheses(text[person.end:])
             listed.append((person, title))
-            end = person.end + (office.end() if office else 0)
+            end = person.end + length
             rest = rest[:person.start] + " " * (end - person.start) + rest[end:]
         if every or not rest.strip(" ,;\t"):
             return listed
@@ -1404,6 +1403,15 @@ class Extractor:
             extraction.memberships.append(Membership(person.key, body.key, body.type, title, role, text,
                                                      self._qualifiers("", text)))
         return employer is not None or body is not None
+
+    def _office_in_parentheses(self, after: str) -> tuple[str | None, int]:
+        """"(formand)", "(Chairman)" right after a name: the office, if the words are a title, and the
+        length of the parentheses (whatever they hold)."""
+        office = re.match(r"\s*\((?P<office>[^()]{2,30})\)", after)
+        if office is None:
+            return None, 0
+        written = office.group("office").strip()
+        return (written if self.title_only.match(written) else None), office.end()
 
     def _dash_row(self, text: str, spans: list[Span], person: Span, extraction: Extraction, known: set) -> bool:
         """"Councillor Hugh Evans – Denbighshire County Council", "Sally Parker - National Forum member":
@@ -1828,7 +1836,7 @@ class Extractor:
                     new = word[0] + word[1:].lower()
                 words.append(new if len(new) == len(word) else word)
             return " ".join(words)
-        return CAPITALS_RUN.sub(recase, text) if CAPITALS_RUN.search(text) else text
+        return CAPITALS_RUN.sub(recase, text)
 
     @staticmethod
     def _merge_genitive_persons(extraction: Extraction) -> None:
