@@ -18,12 +18,18 @@ SELECT ?relation (COUNT(*) AS ?count) WHERE {
   ?s a ?type . FILTER(?type IN (kg:Person, kg:Organisation, kg:Municipality, kg:Paper, org:Membership, foaf:Document))
 } GROUP BY ?relation ORDER BY DESC(?count) ?relation"""
 
+# Each direction's links are gathered in a sub-select before the typed entities join them: with the
+# links patterned after `?entity` (bound row by row) Oxigraph took 245 s on a 1,000-document graph; this
+# form gives the same rows in 2 s.
 DEGREE = """
 SELECT ?entity ?label ?type (COUNT(DISTINCT ?link) AS ?degree) WHERE {
+  { SELECT ?entity ?link WHERE {
+      VALUES ?linkType { org:Membership kg:Person kg:Organisation kg:Municipality kg:Paper foaf:Document }
+      ?link a ?linkType . ?link ?p ?entity } }
+  UNION
+  { SELECT ?entity ?link WHERE { ?entity ?q ?link . FILTER(isIRI(?link) && ?q NOT IN (rdf:type, skos:inScheme)) } }
   VALUES ?type { kg:Person kg:Organisation kg:Municipality kg:Paper }
   ?entity a ?type ; rdfs:label ?label .
-  { ?link ?p ?entity . ?link a ?linkType . FILTER(?linkType IN (org:Membership, kg:Person, kg:Organisation, kg:Municipality, kg:Paper, foaf:Document)) }
-  UNION { ?entity ?q ?link . FILTER(isIRI(?link) && ?q NOT IN (rdf:type, skos:inScheme)) }
 } GROUP BY ?entity ?label ?type ORDER BY DESC(?degree) ?label LIMIT %d"""
 
 

@@ -380,6 +380,30 @@ def test_stats_agree_with_the_build_summary(seeds_build):
     assert "European Social Network" in [row["label"] for row in top[:3]]
 
 
+def test_stats_degree_counts_each_entitys_distinct_links(seeds_out):
+    """A link is another typed thing pointing at the entity, or an IRI the entity points at."""
+    kg_ns, org, foaf = ("https://w3id.org/social-services-kg/ontology#", "http://www.w3.org/ns/org#",
+                        "http://xmlns.com/foaf/0.1/")
+    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    not_links = {rdf_type, "http://www.w3.org/2004/02/skos/core#inScheme"}
+    linking = {kg_ns + t for t in ("Person", "Organisation", "Municipality", "Paper")} | {org + "Membership", foaf + "Document"}
+    store = open_store(seeds_out)
+    triples = {(q.subject.value, q.predicate.value, q.object) for q in store.quads_for_pattern(None, None, None, None)}
+    typed = {s for s, p, o in triples if p == rdf_type and o.value in linking}
+    links: dict[str, set] = {}
+    for s, p, o in triples:
+        if isinstance(o, ox.NamedNode) and p not in not_links:
+            links.setdefault(s, set()).add(o.value)
+            if s in typed:
+                links.setdefault(o.value, set()).add(s)
+    result = kg("stats", "--graph", seeds_out, "--format", "json", "--top", "5")
+    top = json.loads(result.stdout)["top 5 entities by degree"]
+    labels = {s: o.value for s, p, o in triples if p == "http://www.w3.org/2000/01/rdf-schema#label"}
+    for row in top:
+        entity = next(s for s, label in labels.items() if label == row["label"] and s in typed)
+        assert int(row["degree"]) == len(links[entity]), row
+
+
 def test_stats_prints_tables(seeds_out):
     result = kg("stats", "--graph", seeds_out, "--top", "3")
     assert result.exit_code == 0, result.output
