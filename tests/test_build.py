@@ -18,7 +18,7 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from conftest import ROOT, SEED_FILES, SEEDS, kg, run_sparql
-from graph.query import open_store
+from graph.query import PREFIXES, open_store
 from graph.read import read_file
 
 SUMMARY_ROWS = ["documents", "persons", "organisations", "municipalities", "countries", "sectors", "papers",
@@ -381,26 +381,29 @@ def test_stats_agree_with_the_build_summary(seeds_build):
 
 
 def test_stats_degree_counts_each_entitys_distinct_links(seeds_out):
-    """A link is another typed thing pointing at the entity, or an IRI the entity points at."""
-    kg_ns, org, foaf = ("https://w3id.org/social-services-kg/ontology#", "http://www.w3.org/ns/org#",
-                        "http://xmlns.com/foaf/0.1/")
-    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-    not_links = {rdf_type, "http://www.w3.org/2004/02/skos/core#inScheme"}
-    linking = {kg_ns + t for t in ("Person", "Organisation", "Municipality", "Paper")} | {org + "Membership", foaf + "Document"}
+    """A link is a typed thing pointing at the entity, or an IRI the entity points at other than by type or scheme."""
+    def iri(curie: str) -> str:
+        prefix, local = curie.split(":")
+        return PREFIXES[prefix] + local
+
+    rdf_type, label = iri("rdf:type"), iri("rdfs:label")
+    not_outgoing = {rdf_type, iri("skos:inScheme")}
+    linking = {iri(t) for t in ("kg:Person", "kg:Organisation", "kg:Municipality", "kg:Paper", "org:Membership",
+                                "foaf:Document")}
     store = open_store(seeds_out)
     triples = {(q.subject.value, q.predicate.value, q.object) for q in store.quads_for_pattern(None, None, None, None)}
     typed = {s for s, p, o in triples if p == rdf_type and o.value in linking}
     links: dict[str, set] = {}
     for s, p, o in triples:
-        if isinstance(o, ox.NamedNode) and p not in not_links:
+        if isinstance(o, ox.NamedNode) and p not in not_outgoing:
             links.setdefault(s, set()).add(o.value)
-            if s in typed:
-                links.setdefault(o.value, set()).add(s)
+        if s in typed:
+            links.setdefault(o.value, set()).add(s)
     result = kg("stats", "--graph", seeds_out, "--format", "json", "--top", "5")
     top = json.loads(result.stdout)["top 5 entities by degree"]
-    labels = {s: o.value for s, p, o in triples if p == "http://www.w3.org/2000/01/rdf-schema#label"}
+    labels = {s: o.value for s, p, o in triples if p == label}
     for row in top:
-        entity = next(s for s, label in labels.items() if label == row["label"] and s in typed)
+        entity = next(s for s, name in labels.items() if name == row["label"] and s in typed)
         assert int(row["degree"]) == len(links[entity]), row
 
 
