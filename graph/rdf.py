@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -230,16 +229,23 @@ def date_text(value: str) -> str:
     return f"{quoted(value)}^^{XSD_DATE_TEXT}"
 
 
-@dataclass
 class Chunk:
     """A run of Turtle statements in one graph, without the final " .": its first and last
-    subject and predicate let runs join as one serializer pass would have written them."""
+    subject and predicate let runs join as one serializer pass would have written them.
 
-    graph: str | None  # the graph IRI; None for the default graph
-    text: str
-    first: tuple[str, str]
-    last: tuple[str, str]
-    count: int
+    The text is held as UTF-8: one curly quote makes a Python string two bytes a character, and
+    the chunks are the largest thing a big build holds (0.6 GB as strings at 10,000 documents)."""
+
+    __slots__ = ("graph", "utf8", "first", "last", "count")
+
+    def __init__(self, graph: str | None, text: str, first: tuple[str, str], last: tuple[str, str], count: int):
+        self.graph = graph  # the graph IRI; None for the default graph
+        self.utf8 = text.encode("utf-8")
+        self.first, self.last, self.count = first, last, count
+
+    @property
+    def text(self) -> str:
+        return self.utf8.decode("utf-8")
 
     def data(self) -> tuple:
         return (self.graph, self.text, self.first, self.last, self.count)
@@ -520,6 +526,13 @@ def chunk_trig(chunk) -> str:
     if chunk.graph is None:
         return chunk.text + " .\n"
     return f"<{chunk.graph}> {{\n{chunk.text} .\n}}\n"
+
+
+def chunk_trig_utf8(chunk) -> list[bytes]:
+    """chunk_trig(chunk) as UTF-8, in pieces (the chunk's own bytes are not copied)."""
+    if chunk.graph is None:
+        return [chunk.utf8, b" .\n"]
+    return [f"<{chunk.graph}> {{\n".encode("utf-8"), chunk.utf8, b" .\n}\n"]
 
 
 Statements = list[tuple[str, list[tuple[str, str]]]]  # (subject text, [(predicate text, object text)])

@@ -98,6 +98,10 @@ class StoredChunk:
                 self._text = self.remake().text
         return self._text
 
+    @property
+    def utf8(self) -> bytes:
+        return self.text.encode("utf-8")
+
     def data(self) -> tuple:
         return (self.graph, self.text, self.first, self.last, self.count)
 
@@ -201,7 +205,7 @@ def write_turtle(graph: Graph, path: Path, syncs: list | None = None) -> dict[in
                 if source is not None:
                     sink.copy(source, chunk.offset, chunk.length, (b" .\n",))
                 else:
-                    sink.write(chunk.text.encode("utf-8"))
+                    sink.write(chunk.utf8)
                 layout[index_of[id(chunk)]] = (start, sink.position - start)
             sink.close()
     finally:
