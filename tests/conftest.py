@@ -31,9 +31,11 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session", autouse=True)
 def private_state(tmp_path_factory):
-    """`kg build` records the last build under XDG_STATE_HOME: keep the user's own record untouched."""
+    """`kg build` records the last build under XDG_STATE_HOME and keeps the unpacked language model
+    under XDG_CACHE_HOME: keep the user's own untouched."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
         patch.delenv("KG_GRAPH", raising=False)
         yield
 

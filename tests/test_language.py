@@ -118,3 +118,32 @@ def test_model_ships_with_the_package_and_loads_offline(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", no_network)
     language._identifier.cache_clear()
     assert detect_language(SAMPLES["sv"]) == "sv"
+
+
+def test_the_unpacked_model_is_kept_in_the_cache_folder_and_read_back(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    language._identifier.cache_clear()
+    assert detect_language(SAMPLES["da"]) == "da"
+    kept = list((tmp_path / "kg").glob("langid-*.pickle"))
+    assert len(kept) == 1
+
+    unpacked = []
+    real = language.LanguageIdentifier.from_model_file
+    monkeypatch.setattr(language.LanguageIdentifier, "from_model_file",
+                        classmethod(lambda cls, *a, **k: unpacked.append(1) or real(*a, **k)))
+    language._identifier.cache_clear()
+    assert detect_language(SAMPLES["sv"]) == "sv"
+    assert unpacked == []  # read from the cache folder, not unpacked again
+    language._identifier.cache_clear()
+
+
+def test_a_damaged_cached_model_is_unpacked_again(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    language._identifier.cache_clear()
+    detect_language(SAMPLES["en"])
+    [kept] = (tmp_path / "kg").glob("langid-*.pickle")
+    kept.write_bytes(b"not a pickle")
+    language._identifier.cache_clear()
+    assert detect_language(SAMPLES["da"]) == "da"
+    assert kept.stat().st_size > 1_000_000  # written whole again
+    language._identifier.cache_clear()
