@@ -234,6 +234,8 @@ class Extractor:
         self.date_english = re.compile(rf"(?<![\w])(?P<month>{month_names})\s+(?P<day>\d{{1,2}}),?\s+(?P<year>(?:19|20)\d\d)(?!\d)", re.IGNORECASE)
         self.date_iso = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)(?!\d)")
         self.sector_patterns = self._sector_patterns()
+        self.sector_openings = self._sector_openings()
+        self._sectors_of_name = functools.lru_cache(maxsize=1 << 14)(self._sectors_in)
         self.sector_exclusion = (
             any_of(knowledge.sector_exclusions)
             if knowledge.sector_exclusions else None
@@ -258,20 +260,56 @@ class Extractor:
                 by_language.setdefault(language, []).append((sector_id, re.compile("|".join(parts))))
         return by_language
 
-    def sectors_in(self, text: str, language: str) -> list[tuple[str, int, int]]:
+    def _sector_openings(self) -> dict[str, ahocorasick.Automaton | None]:
+        """language -> an automaton of the literal words a sector's match opens with (a word's letters up
+        to its first space, a stem), each to the indexes of the sectors in `sector_patterns` it opens."""
+        by_language: dict[str, ahocorasick.Automaton | None] = {}
+        for language, patterns in self.sector_patterns.items():
+            openings: dict[str, set[int]] = {}
+            for index, (sector_id, _) in enumerate(patterns):
+                sector = self.k.sectors[sector_id]
+                for piece in [w.split(" ")[0] for lang, w in sector["words"] if lang == language] + \
+                        [s for lang, s in sector["stems"] if lang == language]:
+                    openings.setdefault(piece, set()).add(index)
+            automaton = ahocorasick.Automaton()
+            for piece, indexes in openings.items():
+                automaton.add_word(piece, (len(piece), tuple(sorted(indexes))))
+            automaton.make_automaton()
+            by_language[language] = None if "" in openings else automaton
+        return by_language
+
+    def sectors_in(self, text: str, language: str) -> tuple[tuple[str, int, int], ...]:
         """(sector id, start, end of its first signal) for the sectors the text signals."""
+        if len(text) <= 200:  # names and titles recur: each is read once
+            return self._sectors_of_name(text, language)
+        return self._sectors_in(text, language)
+
+    def _sectors_in(self, text: str, language: str) -> tuple[tuple[str, int, int], ...]:
         folded = same_length_fold(text)
         if self.sector_exclusion:
             folded = self.sector_exclusion.sub(lambda m: " " * len(m.group(0)), folded)
         signal_language = {"no": "da", "nb": "da", "nn": "da"}.get(language, language)
         if signal_language not in self.sector_patterns:
             signal_language = "en"
+        patterns = self.sector_patterns[signal_language]
+        openings = self.sector_openings[signal_language]
+        if openings is None:
+            starts = [[0] for _ in patterns]
+        else:
+            # A match starts where one of its sector's opening words does: the pattern is tried
+            # there only, in order, not at every character of a long text.
+            starts = [[] for _ in patterns]
+            for end, (length, indexes) in openings.iter(folded):
+                for index in indexes:
+                    starts[index].append(end - length + 1)
         found = []
-        for sector_id, pattern in self.sector_patterns[signal_language]:
-            match = pattern.search(folded)
-            if match:
-                found.append((sector_id, match.start(), match.end()))
-        return found
+        for (sector_id, pattern), positions in zip(patterns, starts):
+            for position in sorted(set(positions)):
+                match = pattern.match(folded, position) if openings is not None else pattern.search(folded)
+                if match:
+                    found.append((sector_id, match.start(), match.end()))
+                    break
+        return tuple(found)
 
     # ----------------------------------------------------------------- names
 
