@@ -22,6 +22,7 @@ from .segment import Sentence, content_lines, sentences
 UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŸŹŻŽ"
 CAP = rf"[{UPPER}][^\W_]*(?:-[^\W_]+)*"
 WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*-?")
+TAIL_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*-?")
 VOWEL = "[AEIOUYÆØÅÄÖÜÉ]"
 ABBREVIATION = re.compile(r"(?<![^\W_])[^\W\d_]+\.")
 # Two or more words in capitals, one of them four letters or longer: a heading's name written in capitals.
@@ -74,6 +75,8 @@ class DocumentState:
     block: Span | None = None  # the body a heading names ("Socialnämnden"), for the list under it
     body: Span | None = None  # the organisation the document talks most about, for offices named without one
     persons: dict[str, str] = field(default_factory=dict)  # key -> full name
+    # `_surnames`' reading of `persons` (which only grows), kept until a person is added
+    surname_owners: tuple[int, dict[str, set[str]], set[str]] = (0, {}, set())
 
 
 def same_length_fold(text: str) -> str:
@@ -145,6 +148,11 @@ class Extractor:
         self.deputy_prefixes = {fold(w) for w in rules["relation"]["titled"]["deputy_prefixes"]}
         self.genitive_owner = re.compile(rf"(?<![^\W_])(?P<owner>{CAP}(?:[ ]{CAP}){{0,2}})s[ ]$")
         self._titles_in = functools.lru_cache(maxsize=4096)(self._find_titles)
+        # Pure functions of a word (or a sentence) under the rules, asked again and again: each read once.
+        self._words = functools.lru_cache(maxsize=4096)(self._find_words)
+        self._is_first_name = functools.lru_cache(maxsize=1 << 16)(self._is_first_name)
+        self._compound_head = functools.lru_cache(maxsize=1 << 16)(self._compound_head)
+        self._may_name_unit = functools.lru_cache(maxsize=1 << 16)(self._may_name_unit)
         self.place_named_bodies = {fold(w) for w in rules["organisation"]["place_named_bodies"]}
         self.place_of_body = re.compile(rf"[ ](?:i|in|för|for)[ ]{CAP}(?:[ ]{CAP})?(?:[ ](?:län|amt|County))?(?![^\W_])")
         self.name_continuation = re.compile(
@@ -385,11 +393,12 @@ class Extractor:
             if end < match.end():
                 position = end  # "Centre for X at the University of Y": read the second name too
             spans.append(self._prefer_curated(self._pattern_org(text, start, end, pre_words, state), state))
-        compounds = WORD.finditer(text) if state.language not in {"en", "fr"} else ()
+        compounds = self._words(text) if state.language not in {"en", "fr"} else ()
         for token in compounds:
             word = token.group(0)
             if word[0].islower() and not word.endswith("-"):
-                spans.extend(self._lower_case_unit(text, token, state))
+                if self._may_name_unit(word):
+                    spans.extend(self._lower_case_unit(text, token, state))
                 continue
             if not word[0].isupper() or word.endswith("-"):
                 continue
@@ -463,6 +472,17 @@ class Extractor:
         return [Span("organisation", start, end, entity_key("organisation", name), name, priority=1,
                      country=self._language_country(state.language), form_end=end)]
 
+    @staticmethod
+    def _find_words(text: str) -> tuple[re.Match, ...]:
+        return tuple(WORD.finditer(text))
+
+    def _may_name_unit(self, word: str) -> bool:
+        """Whether `_lower_case_unit` can find anything in this word in small letters: a head of its
+        tail, a unit's head (perhaps in the genitive) or a compound head; most words are none."""
+        folded = fold(word)
+        return word[0].upper() + word[1:] in self.tail_heads or folded.endswith(self.lower_unit_heads) \
+            or folded.endswith("s") and folded[:-1].endswith(self.lower_unit_heads) or self._compound_head(folded) is not None
+
     def _lower_case_unit(self, text: str, token: re.Match, state: DocumentState) -> list[Span]:
         """"omsorgsförvaltningen", "individ- och familjeomsorgen", "kommunstyrelsens ordförande",
         "vid institutionen för socialt arbete": a unit named in lower case."""
@@ -485,8 +505,9 @@ class Extractor:
         owned = self._owned_unit(text, token, folded, state)
         if owned is not None:
             return [owned]
-        state_body = self.state_genitive.search(text, max(0, token.start() - 12), token.start())
-        if state_body and self._compound_head(folded) and len(folded) - len(self._compound_head(folded)) >= 3:
+        compound = self._compound_head(folded)
+        state_body = self.state_genitive.search(text, max(0, token.start() - 12), token.start()) if compound else None
+        if state_body and len(folded) - len(compound) >= 3:
             name = text[state_body.start():token.end()]  # "Statens institutionsstyrelse": a national body
             return [Span("organisation", state_body.start(), token.end(), entity_key("organisation", name), name, priority=1)]
         if head is None:
@@ -534,9 +555,13 @@ class Extractor:
         """"Foreningen af Socialchefer i Danmark", "Riksförbundet för äldreomsorgens chefer": a head word
         and the words after its preposition make one name."""
         spans = []
-        for token in WORD.finditer(text):
+        for token in self._words(text):
             word = token.group(0)
             if not word[0].isupper() or (self._compound_head(fold(word)) is None and word not in self.tail_heads):
+                continue
+            # the cheap test first: a preposition of the tail right after one space
+            following = TAIL_WORD.match(text, token.end() + 1) if text[token.end():token.end() + 1] == " " else None
+            if following is None or following.group(0) not in self.tail_prepositions:
                 continue
             words = list(re.finditer(r"[^\W\d_]+(?:-[^\W\d_]+)*-?", text[token.end():]))
             if not words or text[token.end():token.end() + words[0].start()] != " " or words[0].group(0) not in self.tail_prepositions:
@@ -659,7 +684,7 @@ class Extractor:
         return spans
 
     def _persons(self, text: str, state: DocumentState, taken: list[Span]) -> list[Span]:
-        tokens = list(WORD.finditer(text))
+        tokens = self._words(text)
         spans: list[Span] = []
         i = 0
         while i < len(tokens):
@@ -1017,20 +1042,23 @@ class Extractor:
     def _surnames(self, text: str, state: DocumentState) -> list[Span]:
         """A person named in full once and then by surname ("Ms Okafor", "Thorsø sad ..."), when no
         other person of the document shares that surname."""
-        owners: dict[str, set[str]] = {}
-        for key, name in state.persons.items():
-            words = name.split()
-            if len(words) >= 2:
-                owners.setdefault(words[-1], set()).add(key)
-                if len(words) >= 3 and fold(words[-2]) in self.k.particles:
-                    owners.setdefault(" ".join(words[-2:]), set()).add(key)
+        counted, owners, particles = state.surname_owners
+        if counted != len(state.persons):
+            owners = {}
+            for key, name in state.persons.items():
+                words = name.split()
+                if len(words) >= 2:
+                    owners.setdefault(words[-1], set()).add(key)
+                    if len(words) >= 3 and fold(words[-2]) in self.k.particles:
+                        owners.setdefault(" ".join(words[-2:]), set()).add(key)
+            particles = {key.split(" ")[0] for key in owners if " " in key}  # "van" of "van Dijk": pairs start there
+            state.surname_owners = (len(state.persons), owners, particles)
         spans: list[Span] = []
         if not owners:
             return spans
-        surname_tokens = list(WORD.finditer(text))
-        particles = {key.split(" ")[0] for key in owners if " " in key}  # "van" of "van Dijk": pairs start there
+        surname_tokens = self._words(text)
         pairs = [(t, text[t.start():n.end()]) for t, n in zip(surname_tokens, surname_tokens[1:])
-                 if t.group(0) in particles and text[t.end():n.start()] == " "]
+                 if t.group(0) in particles and text[t.end():n.start()] == " "] if particles else []
         for token, pair in pairs:
             keys = owners.get(pair)
             if keys and len(keys) == 1:
