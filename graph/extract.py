@@ -150,6 +150,7 @@ class Extractor:
         self._titles_in = functools.lru_cache(maxsize=4096)(self._find_titles)
         # Pure functions of a word (or a sentence) under the rules, asked again and again: each read once.
         self._words = functools.lru_cache(maxsize=4096)(self._find_words)
+        self._context_persons = functools.lru_cache(maxsize=4096)(self._find_context_persons)
         self._is_first_name = functools.lru_cache(maxsize=1 << 16)(self._is_first_name)
         self._compound_head = functools.lru_cache(maxsize=1 << 16)(self._compound_head)
         self._may_name_unit = functools.lru_cache(maxsize=1 << 16)(self._may_name_unit)
@@ -768,6 +769,13 @@ class Extractor:
     def _persons_by_context(self, text: str, state: DocumentState) -> list[Span]:
         """Names with a first name no lexicon holds, known by what stands around them: an honorific
         before ("Dr Amira Haddad"), a title apposition or a party tag after ("Ayesha Karim, Chair")."""
+        return [Span("person", start, end, key, name, priority=0, form_end=end)
+                for start, end, key, name in self._context_persons(text, state.language)]
+
+    def _find_context_persons(self, text: str, language: str) -> tuple[tuple[int, int, str, str], ...]:
+        """(start, end, key, name) of `_persons_by_context`'s names: a pure function of the sentence and
+        the document's language, read once for both passes over a sentence."""
+        state = DocumentState(language)
         spans = []
         for pattern in self.context_patterns:
             for match in pattern.finditer(text):
@@ -782,8 +790,8 @@ class Extractor:
                 if self.place_preposition_before.search(text, max(0, start - 8), start):
                     continue  # "Länsstyrelsen i Västra Götaland, professor ...": a place, not a name
                 clean = self._clean_person_name(match.group("name"))
-                spans.append(Span("person", start, end, entity_key("person", clean), clean, priority=0, form_end=end))
-        return spans
+                spans.append((start, end, entity_key("person", clean), clean))
+        return tuple(spans)
 
     def _peers(self, text: str, state: DocumentState) -> list[Span]:
         """"Lord Forsyth of Drumlean", "Baroness Kingsmill": a peer's rank and title are the name."""
@@ -1809,7 +1817,7 @@ class Extractor:
         extraction = Extraction(document.identifier, language, title, self._date(lines), document.content_hash)
         state = DocumentState(language)
         found, places, readable = [], [], []
-        for sentence in sentences(document.text, self.k):
+        for sentence in sentences(document.text, self.k, lines):
             readable.append(self._in_readable_case(sentence.text))
             places.append(self.place_names(readable[-1], state))
             found.append((sentence, self.names(readable[-1], state, places[-1])))
