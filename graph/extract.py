@@ -691,7 +691,7 @@ class Extractor:
         while i < len(tokens):
             token = tokens[i]
             word = token.group(0)
-            if not self._is_first_name(word):
+            if not word[0].isupper() or not self._is_first_name(word):
                 i += 1
                 continue
             parts = [token]
@@ -845,7 +845,7 @@ class Extractor:
                     continue
                 words = [w for w in span.name.split() if fold(w) not in self.acronym_skip]
                 initials = "".join(w[0] for w in words if w[0].isalpha()).upper()
-                if len(initials) >= 3 and len(initials) == len(words) and initials not in state.acronyms \
+                if len(initials) >= 3 and len(initials) == len(words) and initials not in state.acronyms and initials in text \
                         and re.search(rf"(?<![\w-]){initials}(?![\w-]|['’]\w\w)", text):
                     state.acronyms[initials] = span
 
@@ -854,6 +854,8 @@ class Extractor:
         """Keep non-overlapping spans: the longer name wins, then the more trusted rule."""
         starts: list[int] = []  # the chosen spans, kept sorted by start: overlap is a bisect away
         chosen: list[Span] = []
+        if len(spans) < 2:
+            return list(spans)
         for span in sorted(spans, key=lambda s: (-s.length, -s.priority, s.start, s.type, s.key)):
             index = bisect.bisect_left(starts, span.start)
             if index < len(chosen) and chosen[index].start < span.end:
