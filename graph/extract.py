@@ -243,6 +243,7 @@ class Extractor:
         self.date_english = re.compile(rf"(?<![\w])(?P<month>{month_names})\s+(?P<day>\d{{1,2}}),?\s+(?P<year>(?:19|20)\d\d)(?!\d)", re.IGNORECASE)
         self.date_iso = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)(?!\d)")
         self.sector_patterns = self._sector_patterns()
+        self.gazetteers = self._split_gazetteer()
         self.sector_openings = self._sector_openings()
         self._sectors_of_name = functools.lru_cache(maxsize=1 << 14)(self._sectors_in)
         self.sector_exclusion = (
@@ -269,6 +270,21 @@ class Extractor:
                 by_language.setdefault(language, []).append((sector_id, re.compile("|".join(parts))))
         return by_language
 
+    def _split_gazetteer(self) -> dict[bool, ahocorasick.Automaton | None]:
+        """The curated forms in two automata, the ones matched ignoring case (read in the folded text)
+        and the ones matched as written (acronyms), each form with only its entries of that kind:
+        the text itself is searched for the few acronyms only."""
+        automata = {}
+        for case_sensitive in (False, True):
+            automaton = ahocorasick.Automaton()
+            for key, (form, targets) in self.k.gazetteer.items():
+                entries = [t for t in targets if t.case_sensitive == case_sensitive]
+                if entries:
+                    automaton.add_word(key, (form, entries))
+            automaton.make_automaton()
+            automata[case_sensitive] = automaton if len(automaton) else None  # an empty automaton cannot be searched
+        return automata
+
     def _sector_openings(self) -> dict[str, ahocorasick.Automaton | None]:
         """language -> an automaton of the literal words a sector's match opens with (a word's letters up
         to its first space, a stem), each to the indexes of the sectors in `sector_patterns` it opens."""
@@ -284,7 +300,7 @@ class Extractor:
             for piece, indexes in openings.items():
                 automaton.add_word(piece, (len(piece), tuple(sorted(indexes))))
             automaton.make_automaton()
-            by_language[language] = None if "" in openings else automaton
+            by_language[language] = None if not openings or "" in openings else automaton
         return by_language
 
     def sectors_in(self, text: str, language: str) -> tuple[tuple[str, int, int], ...]:
@@ -326,10 +342,10 @@ class Extractor:
         spans = []
         folded = same_length_fold(text)
         for haystack, case_sensitive in ((folded, False), (text, True)):
-            for end, (form, targets) in self.k.gazetteer.iter(haystack):
+            automaton = self.gazetteers[case_sensitive]
+            for end, (form, entries) in automaton.iter(haystack) if automaton is not None else ():
                 start = end - len(form) + 1
-                entries = [t for t in targets if t.case_sensitive == case_sensitive]
-                if not entries or (start > 0 and (text[start - 1].isalnum() or text[start - 1] == "-" and case_sensitive)):
+                if (start > 0 and (text[start - 1].isalnum() or text[start - 1] == "-" and case_sensitive)):
                     continue
                 if not text[start].isupper() and not text[start].isdigit():
                     continue
@@ -856,7 +872,7 @@ class Extractor:
         chosen: list[Span] = []
         if len(spans) < 2:
             return list(spans)
-        for span in sorted(spans, key=lambda s: (-s.length, -s.priority, s.start, s.type, s.key)):
+        for span in sorted(spans, key=lambda s: (s.start - s.end, -s.priority, s.start, s.type, s.key)):
             index = bisect.bisect_left(starts, span.start)
             if index < len(chosen) and chosen[index].start < span.end:
                 continue
