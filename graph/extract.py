@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import datetime
 import functools
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -150,6 +151,8 @@ class Extractor:
         self._titles_in = functools.lru_cache(maxsize=4096)(self._find_titles)
         # Pure functions of a word (or a sentence) under the rules, asked again and again: each read once.
         self._words = functools.lru_cache(maxsize=4096)(self._find_words)
+        self._word_texts = functools.lru_cache(maxsize=4096)(self._find_word_texts)
+        self._first_names_at = functools.lru_cache(maxsize=4096)(self._find_first_names)
         self._context_persons = functools.lru_cache(maxsize=4096)(self._find_context_persons)
         self._is_first_name = functools.lru_cache(maxsize=1 << 16)(self._is_first_name)
         self._compound_head = functools.lru_cache(maxsize=1 << 16)(self._compound_head)
@@ -493,6 +496,10 @@ class Extractor:
     def _find_words(text: str) -> tuple[re.Match, ...]:
         return tuple(WORD.finditer(text))
 
+    @staticmethod
+    def _find_word_texts(text: str) -> tuple[str, ...]:
+        return tuple(WORD.findall(text))
+
     def _may_name_unit(self, word: str) -> bool:
         """Whether `_lower_case_unit` can find anything in this word in small letters: a head of its
         tail, a unit's head (perhaps in the genitive) or a compound head; most words are none."""
@@ -704,12 +711,11 @@ class Extractor:
         tokens = self._words(text)
         spans: list[Span] = []
         i = 0
-        while i < len(tokens):
+        for first in self._first_names_at(text):  # the tokens that are first names, in order
+            if first < i:
+                continue  # inside the name before
+            i = first
             token = tokens[i]
-            word = token.group(0)
-            if not word[0].isupper() or not self._is_first_name(word):
-                i += 1
-                continue
             parts = [token]
             j = i + 1
             while j < len(tokens) and len(parts) < 5:
@@ -739,6 +745,9 @@ class Extractor:
             else:
                 i += 1
         return spans
+
+    def _find_first_names(self, text: str) -> tuple[int, ...]:
+        return tuple(itertools.compress(itertools.count(), map(self._is_first_name, self._word_texts(text))))
 
     def _starts_title(self, text: str, tokens: list, j: int, state: DocumentState) -> bool:
         """A capitalised word that begins the next cell's title ends a name in a flattened list:
@@ -1091,7 +1100,8 @@ class Extractor:
                 key = next(iter(keys))
                 spans.append(Span("person", token.start(), token.start() + len(pair), key, state.persons[key], priority=0,
                                   form_end=token.start() + len(pair)))
-        for token in surname_tokens:
+        words = self._word_texts(text)
+        for token in itertools.compress(surname_tokens, map(owners.__contains__, words)):  # the tokens that are surnames
             keys = owners.get(token.group(0))
             if not keys or len(keys) != 1:
                 continue
@@ -1843,7 +1853,7 @@ class Extractor:
         # A second pass sees the acronyms the whole document defined and the surnames of the persons
         # it named, in the sentences where one of them occurs.
         later = set(state.acronyms) | {w for name in state.persons.values() for w in name.split()[1:]}
-        found = [(sentence, self.names(text, state, sentence_places) if later & set(WORD.findall(text)) else spans)
+        found = [(sentence, self.names(text, state, sentence_places) if not later.isdisjoint(self._word_texts(text)) else spans)
                  for (sentence, spans), sentence_places, text in zip(found, places, readable)]
         state.context = self._context_municipality(found, title) or self._dateline_municipality(found) \
             or self._discourse_municipality(found, document.text)
