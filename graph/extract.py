@@ -30,6 +30,7 @@ ABBREVIATION = re.compile(r"(?<![^\W_])[^\W\d_]+\.")
 # Two or more words in capitals, one of them four letters or longer: a heading's name written in capitals.
 CAPITALS_RUN = re.compile(rf"(?<![^\W\d_])(?=[{UPPER}-]*[{UPPER}]{{4}})[{UPPER}][{UPPER}-]*(?:[ ][{UPPER}][{UPPER}-]*)+(?![^\W\d_])"
                           rf"|(?<![^\W\d_])[{UPPER}][{UPPER}-]*(?:[ ][{UPPER}][{UPPER}-]*)*[ ](?=[{UPPER}-]*[{UPPER}]{{4}})[{UPPER}][{UPPER}-]*(?![^\W\d_])")
+FOUR_CAPITALS = re.compile(rf"[{UPPER}]{{4}}")
 EARLIER_POST = re.compile(r"\x00[^,;.:!?\x00]*(?=,)|\x00")  # a blanked title and its words, to the comma
 CONJUNCT_BEFORE = re.compile(r"(?<![^\W\d_])[^\W\d_]+-\s+(?:og|och|and|&|eller)\s+$")  # "social- og " before "sundhedschef"
 GENITIVE = re.compile(r"^(?:['’]s|:s|s)(?![^\W_])")
@@ -114,6 +115,7 @@ class Extractor:
         connectors = "|".join(map(re.escape, org["english_tail_connectors"]))
         pre = rf"(?:(?:{CAP}['’]?|[A-Z]{{2,8}})(?:\s+(?:and|&))?\s+){{0,7}}"  # "Taxpayers' Alliance"
         tail = rf"(?:\s+(?:{connectors})\s+(?:the\s+)?{CAP}(?:\s+{CAP}){{0,6}}){{0,4}}"
+        self.english_head = re.compile(heads)  # the cheap test first: no head, no name of this kind
         self.english_org = re.compile(rf"(?<![^\W_])(?P<pre>{pre})(?P<head>{heads})(?![^\W_])(?P<tail>{tail})")
         self.compound_heads = sorted((fold(h) for h in org["compound_heads"]), key=len, reverse=True)
         self.compound_head_set = set(self.compound_heads)
@@ -404,7 +406,8 @@ class Extractor:
     def _organisation_patterns(self, text: str, state: DocumentState) -> list[Span]:
         spans = []
         position = 0
-        while (match := self.english_org.search(text, position)) is not None:
+        has_head = self.english_head.search(text) is not None
+        while has_head and (match := self.english_org.search(text, position)) is not None:
             position = match.end()
             start = self._clean_pre(text, match.start(), match.group("pre"))
             pre_words = text[start:match.start("head")].split()
@@ -1335,7 +1338,7 @@ class Extractor:
             if members_of is not None and not sentence.line_item and not self._continues_list(text):
                 members_of = None
             if members_of is None and not sentence.line_item:
-                if board_heading.search(text) and not people:
+                if ":" in text and board_heading.search(text) and not people:
                     members_of = next((s for s in bodies if s.type == "organisation"), None) or block or state.body
             elif members_of is not None:
                 for person, office in self._listed_members(text, people, every=sentence.line_item):
@@ -1941,7 +1944,7 @@ class Extractor:
                     new = word[0] + word[1:].lower()
                 words.append(new if len(new) == len(word) else word)
             return " ".join(words)
-        return CAPITALS_RUN.sub(recase, text)
+        return CAPITALS_RUN.sub(recase, text) if FOUR_CAPITALS.search(text) else text  # a run needs four capitals in a row
 
     @staticmethod
     def _merge_genitive_persons(extraction: Extraction) -> None:
