@@ -31,6 +31,7 @@ ABBREVIATION = re.compile(r"(?<![^\W_])[^\W\d_]+\.")
 CAPITALS_RUN = re.compile(rf"(?<![^\W\d_])(?=[{UPPER}-]*[{UPPER}]{{4}})[{UPPER}][{UPPER}-]*(?:[ ][{UPPER}][{UPPER}-]*)+(?![^\W\d_])"
                           rf"|(?<![^\W\d_])[{UPPER}][{UPPER}-]*(?:[ ][{UPPER}][{UPPER}-]*)*[ ](?=[{UPPER}-]*[{UPPER}]{{4}})[{UPPER}][{UPPER}-]*(?![^\W\d_])")
 FOUR_CAPITALS = re.compile(rf"[{UPPER}]{{4}}")
+TWO_CAPITALS = re.compile(r"[A-ZÆØÅÄÖ]{2}")
 EARLIER_POST = re.compile(r"\x00[^,;.:!?\x00]*(?=,)|\x00")  # a blanked title and its words, to the comma
 CONJUNCT_BEFORE = re.compile(r"(?<![^\W\d_])[^\W\d_]+-\s+(?:og|och|and|&|eller)\s+$")  # "social- og " before "sundhedschef"
 GENITIVE = re.compile(r"^(?:['’]s|:s|s)(?![^\W_])")
@@ -121,6 +122,7 @@ class Extractor:
         self.compound_head_set = set(self.compound_heads)
         self.compound_head_lengths = sorted({len(h) for h in self.compound_heads}, reverse=True)
         separate = "|".join(map(re.escape, org["separate_heads"]))
+        self.separate_head = re.compile(separate)  # the cheap test first
         self.separate_org = re.compile(rf"(?<![^\W_])(?P<pre>(?:{CAP}\s+){{1,3}})(?P<head>{separate})(?![^\W_])")
         units = alternatives(org["unit_heads"])
         # Bounded repetition: a long line of capitalised words must not make the match quadratic.
@@ -449,7 +451,7 @@ class Extractor:
             spans.append(self._prefer_curated(span, state))
         if state.language not in {"en", "fr"}:
             spans.extend(self._head_with_tail(text, state))
-        for match in self.separate_org.finditer(text):
+        for match in self.separate_org.finditer(text) if self.separate_head.search(text) else ():
             start = self._clean_pre(text, match.start(), match.group("pre"))
             if start >= match.start("head"):
                 continue
@@ -845,13 +847,14 @@ class Extractor:
     def _acronyms(self, text: str, spans: list[Span], state: DocumentState) -> list[Span]:
         """Acronyms defined in parentheses become aliases; acronyms used later become mentions."""
         found = []
-        for span in spans:
+        defines = "(" in text  # a definition is written in parentheses
+        for span in spans if defines else ():
             if span.type not in {"organisation", "municipality"}:
                 continue
             after = re.match(rf"\s*\((?P<acr>{self.acronym})\)", text[span.end:])
             if after:
                 state.acronyms.setdefault(after.group("acr"), span)
-        for match in re.finditer(rf"(?P<acr>{self.acronym})\s*\((?P<full>[^()]{{4,120}})\)", text):
+        for match in re.finditer(rf"(?P<acr>{self.acronym})\s*\((?P<full>[^()]{{4,120}})\)", text) if defines else ():
             acronym, full = match.group("acr"), match.group("full")
             initials = "".join(w[0] for w in full.split() if fold(w) not in self.acronym_skip)
             if fold(initials) == fold(acronym) or fold("".join(w[0] for w in full.split())) == fold(acronym):
@@ -861,7 +864,7 @@ class Extractor:
                 if not inside:
                     found.append(target)
                 state.acronyms.setdefault(acronym, target)
-        for match in self.acronym_token.finditer(text):
+        for match in self.acronym_token.finditer(text) if state.acronyms else ():  # only the defined ones are mentions
             target = state.acronyms.get(match.group("acr"))
             if target is not None:
                 found.append(replace(target, start=match.start(), end=match.end(), genitive=bool(match.group("gen")),
@@ -1050,7 +1053,7 @@ class Extractor:
         """"ordförande för SSAS", "director at NCAS": letters in capitals that a title's preposition leads to
         name the body of the post, though no list holds them and the text never spells them out."""
         found = []
-        for match in self.acronym_after_preposition.finditer(text):
+        for match in self.acronym_after_preposition.finditer(text) if TWO_CAPITALS.search(text) else ():
             start, end = match.start("acr"), match.end("acr")
             acronym = match.group("acr")
             if acronym in self.not_name or any(s.start < end and start < s.end for s in spans):
