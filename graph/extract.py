@@ -94,6 +94,21 @@ def any_of(words, *, after: str = r"(?![^\W_])", flags: int = 0) -> re.Pattern:
     return re.compile(r"(?<![^\W_])(?:" + alternatives(words) + r")" + after, flags)
 
 
+def required_literal(pattern: str) -> str:
+    """The longest run of plain characters every match of the pattern holds (its top-level literals in
+    a row), for a cheap test before the pattern is run; "" when the pattern ignores case."""
+    parsed = re._parser.parse(pattern)
+    if parsed.state.flags & re.IGNORECASE:
+        return ""
+    best, run = "", []
+    for op, value in [*parsed, (None, None)]:
+        if op is re._constants.LITERAL:
+            run.append(chr(value))
+            continue
+        best, run = max(best, "".join(run), key=len), []
+    return best
+
+
 def entity_key(type_: str, name: str) -> str:
     return f"{type_}:~{name_key(name)}"
 
@@ -177,7 +192,7 @@ class Extractor:
             r"(?P<closed>\s*(?:$|\n|[,;:]|\.(?:\s|$)))?")
         self.place = re.compile(rules["place"]["pattern"])
         self.municipality_patterns = [
-            (re.compile(p["pattern"]), p) for p in rules["municipality"]["patterns"]
+            (re.compile(p["pattern"]), p, required_literal(p["pattern"])) for p in rules["municipality"]["patterns"]
         ]
         title = knowledge.title_regex
         self.relation_rules = []
@@ -687,8 +702,8 @@ class Extractor:
 
     def _municipality_patterns(self, text: str, state: DocumentState) -> list[Span]:
         spans = []
-        for pattern, spec in self.municipality_patterns:
-            if state.language not in spec.get("languages", [state.language]):
+        for pattern, spec, needed in self.municipality_patterns:
+            if state.language not in spec.get("languages", [state.language]) or needed not in text:
                 continue
             for match in pattern.finditer(text):
                 if spec.get("require") and spec["require"] not in match.group(0):
