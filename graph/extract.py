@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import datetime
 import functools
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -22,11 +23,15 @@ from .segment import Sentence, content_lines, sentences
 UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŸŹŻŽ"
 CAP = rf"[{UPPER}][^\W_]*(?:-[^\W_]+)*"
 WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*-?")
+LETTERS = re.compile(r"[^\W\d_]+")
+TAIL_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*-?")
 VOWEL = "[AEIOUYÆØÅÄÖÜÉ]"
 ABBREVIATION = re.compile(r"(?<![^\W_])[^\W\d_]+\.")
 # Two or more words in capitals, one of them four letters or longer: a heading's name written in capitals.
 CAPITALS_RUN = re.compile(rf"(?<![^\W\d_])(?=[{UPPER}-]*[{UPPER}]{{4}})[{UPPER}][{UPPER}-]*(?:[ ][{UPPER}][{UPPER}-]*)+(?![^\W\d_])"
                           rf"|(?<![^\W\d_])[{UPPER}][{UPPER}-]*(?:[ ][{UPPER}][{UPPER}-]*)*[ ](?=[{UPPER}-]*[{UPPER}]{{4}})[{UPPER}][{UPPER}-]*(?![^\W\d_])")
+FOUR_CAPITALS = re.compile(rf"[{UPPER}]{{4}}")
+TWO_CAPITALS = re.compile(r"[A-ZÆØÅÄÖ]{2}")
 EARLIER_POST = re.compile(r"\x00[^,;.:!?\x00]*(?=,)|\x00")  # a blanked title and its words, to the comma
 CONJUNCT_BEFORE = re.compile(r"(?<![^\W\d_])[^\W\d_]+-\s+(?:og|och|and|&|eller)\s+$")  # "social- og " before "sundhedschef"
 GENITIVE = re.compile(r"^(?:['’]s|:s|s)(?![^\W_])")
@@ -74,6 +79,8 @@ class DocumentState:
     block: Span | None = None  # the body a heading names ("Socialnämnden"), for the list under it
     body: Span | None = None  # the organisation the document talks most about, for offices named without one
     persons: dict[str, str] = field(default_factory=dict)  # key -> full name
+    # `_surnames`' reading of `persons` (which only grows), kept until a person is added
+    surname_owners: tuple[int, dict[str, set[str]], set[str]] = (0, {}, set())
 
 
 def same_length_fold(text: str) -> str:
@@ -85,6 +92,21 @@ def any_of(words, *, after: str = r"(?![^\W_])", flags: int = 0) -> re.Pattern:
     """One pattern for a word list of the rules: any of the words, whole words only, followed by
     `after` (the end of a word by default; r"\\s+$" for "just before this point")."""
     return re.compile(r"(?<![^\W_])(?:" + alternatives(words) + r")" + after, flags)
+
+
+def required_literal(pattern: str) -> str:
+    """The longest run of plain characters every match of the pattern holds (its top-level literals in
+    a row), for a cheap test before the pattern is run; "" when the pattern ignores case."""
+    parsed = re._parser.parse(pattern)
+    if parsed.state.flags & re.IGNORECASE:
+        return ""
+    best, run = "", []
+    for op, value in [*parsed, (None, None)]:
+        if op is re._constants.LITERAL:
+            run.append(chr(value))
+            continue
+        best, run = max(best, "".join(run), key=len), []
+    return best
 
 
 def entity_key(type_: str, name: str) -> str:
@@ -109,11 +131,13 @@ class Extractor:
         connectors = "|".join(map(re.escape, org["english_tail_connectors"]))
         pre = rf"(?:(?:{CAP}['’]?|[A-Z]{{2,8}})(?:\s+(?:and|&))?\s+){{0,7}}"  # "Taxpayers' Alliance"
         tail = rf"(?:\s+(?:{connectors})\s+(?:the\s+)?{CAP}(?:\s+{CAP}){{0,6}}){{0,4}}"
+        self.english_head = re.compile(heads)  # the cheap test first: no head, no name of this kind
         self.english_org = re.compile(rf"(?<![^\W_])(?P<pre>{pre})(?P<head>{heads})(?![^\W_])(?P<tail>{tail})")
         self.compound_heads = sorted((fold(h) for h in org["compound_heads"]), key=len, reverse=True)
         self.compound_head_set = set(self.compound_heads)
         self.compound_head_lengths = sorted({len(h) for h in self.compound_heads}, reverse=True)
         separate = "|".join(map(re.escape, org["separate_heads"]))
+        self.separate_head = re.compile(separate)  # the cheap test first
         self.separate_org = re.compile(rf"(?<![^\W_])(?P<pre>(?:{CAP}\s+){{1,3}})(?P<head>{separate})(?![^\W_])")
         units = alternatives(org["unit_heads"])
         # Bounded repetition: a long line of capitalised words must not make the match quadratic.
@@ -145,6 +169,14 @@ class Extractor:
         self.deputy_prefixes = {fold(w) for w in rules["relation"]["titled"]["deputy_prefixes"]}
         self.genitive_owner = re.compile(rf"(?<![^\W_])(?P<owner>{CAP}(?:[ ]{CAP}){{0,2}})s[ ]$")
         self._titles_in = functools.lru_cache(maxsize=4096)(self._find_titles)
+        # Pure functions of a word (or a sentence) under the rules, asked again and again: each read once.
+        self._words = functools.lru_cache(maxsize=4096)(self._find_words)
+        self._word_texts = functools.lru_cache(maxsize=4096)(self._find_word_texts)
+        self._first_names_at = functools.lru_cache(maxsize=4096)(self._find_first_names)
+        self._context_persons = functools.lru_cache(maxsize=4096)(self._find_context_persons)
+        self._is_first_name = functools.lru_cache(maxsize=1 << 16)(self._is_first_name)
+        self._compound_head = functools.lru_cache(maxsize=1 << 16)(self._compound_head)
+        self._may_name_unit = functools.lru_cache(maxsize=1 << 16)(self._may_name_unit)
         self.place_named_bodies = {fold(w) for w in rules["organisation"]["place_named_bodies"]}
         self.place_of_body = re.compile(rf"[ ](?:i|in|för|for)[ ]{CAP}(?:[ ]{CAP})?(?:[ ](?:län|amt|County))?(?![^\W_])")
         self.name_continuation = re.compile(
@@ -160,7 +192,7 @@ class Extractor:
             r"(?P<closed>\s*(?:$|\n|[,;:]|\.(?:\s|$)))?")
         self.place = re.compile(rules["place"]["pattern"])
         self.municipality_patterns = [
-            (re.compile(p["pattern"]), p) for p in rules["municipality"]["patterns"]
+            (re.compile(p["pattern"]), p, required_literal(p["pattern"])) for p in rules["municipality"]["patterns"]
         ]
         title = knowledge.title_regex
         self.relation_rules = []
@@ -234,6 +266,9 @@ class Extractor:
         self.date_english = re.compile(rf"(?<![\w])(?P<month>{month_names})\s+(?P<day>\d{{1,2}}),?\s+(?P<year>(?:19|20)\d\d)(?!\d)", re.IGNORECASE)
         self.date_iso = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)(?!\d)")
         self.sector_patterns = self._sector_patterns()
+        self.gazetteers = self._split_gazetteer()
+        self.sector_openings = self._sector_openings()
+        self._sectors_of_name = functools.lru_cache(maxsize=1 << 14)(self._sectors_in)
         self.sector_exclusion = (
             any_of(knowledge.sector_exclusions)
             if knowledge.sector_exclusions else None
@@ -258,20 +293,71 @@ class Extractor:
                 by_language.setdefault(language, []).append((sector_id, re.compile("|".join(parts))))
         return by_language
 
-    def sectors_in(self, text: str, language: str) -> list[tuple[str, int, int]]:
+    def _split_gazetteer(self) -> dict[bool, ahocorasick.Automaton | None]:
+        """The curated forms in two automata, the ones matched ignoring case (read in the folded text)
+        and the ones matched as written (acronyms), each form with only its entries of that kind:
+        the text itself is searched for the few acronyms only."""
+        automata = {}
+        for case_sensitive in (False, True):
+            automaton = ahocorasick.Automaton()
+            for key, (form, targets) in self.k.gazetteer.items():
+                entries = [t for t in targets if t.case_sensitive == case_sensitive]
+                if entries:
+                    automaton.add_word(key, (form, entries))
+            automaton.make_automaton()
+            automata[case_sensitive] = automaton if len(automaton) else None  # an empty automaton cannot be searched
+        return automata
+
+    def _sector_openings(self) -> dict[str, ahocorasick.Automaton | None]:
+        """language -> an automaton of the literal words a sector's match opens with (a word's letters up
+        to its first space, a stem), each to the indexes of the sectors in `sector_patterns` it opens."""
+        by_language: dict[str, ahocorasick.Automaton | None] = {}
+        for language, patterns in self.sector_patterns.items():
+            openings: dict[str, set[int]] = {}
+            for index, (sector_id, _) in enumerate(patterns):
+                sector = self.k.sectors[sector_id]
+                for piece in [w.split(" ")[0] for lang, w in sector["words"] if lang == language] + \
+                        [s for lang, s in sector["stems"] if lang == language]:
+                    openings.setdefault(piece, set()).add(index)
+            automaton = ahocorasick.Automaton()
+            for piece, indexes in openings.items():
+                automaton.add_word(piece, (len(piece), tuple(sorted(indexes))))
+            automaton.make_automaton()
+            by_language[language] = None if not openings or "" in openings else automaton
+        return by_language
+
+    def sectors_in(self, text: str, language: str) -> tuple[tuple[str, int, int], ...]:
         """(sector id, start, end of its first signal) for the sectors the text signals."""
+        if len(text) <= 200:  # names and titles recur: each is read once
+            return self._sectors_of_name(text, language)
+        return self._sectors_in(text, language)
+
+    def _sectors_in(self, text: str, language: str) -> tuple[tuple[str, int, int], ...]:
         folded = same_length_fold(text)
         if self.sector_exclusion:
             folded = self.sector_exclusion.sub(lambda m: " " * len(m.group(0)), folded)
         signal_language = {"no": "da", "nb": "da", "nn": "da"}.get(language, language)
         if signal_language not in self.sector_patterns:
             signal_language = "en"
+        patterns = self.sector_patterns[signal_language]
+        openings = self.sector_openings[signal_language]
+        if openings is None:
+            starts = [[0] for _ in patterns]
+        else:
+            # A match starts where one of its sector's opening words does: the pattern is tried
+            # there only, in order, not at every character of a long text.
+            starts = [[] for _ in patterns]
+            for end, (length, indexes) in openings.iter(folded):
+                for index in indexes:
+                    starts[index].append(end - length + 1)
         found = []
-        for sector_id, pattern in self.sector_patterns[signal_language]:
-            match = pattern.search(folded)
-            if match:
-                found.append((sector_id, match.start(), match.end()))
-        return found
+        for (sector_id, pattern), positions in zip(patterns, starts):
+            for position in sorted(set(positions)):
+                match = pattern.match(folded, position) if openings is not None else pattern.search(folded)
+                if match:
+                    found.append((sector_id, match.start(), match.end()))
+                    break
+        return tuple(found)
 
     # ----------------------------------------------------------------- names
 
@@ -279,10 +365,10 @@ class Extractor:
         spans = []
         folded = same_length_fold(text)
         for haystack, case_sensitive in ((folded, False), (text, True)):
-            for end, (form, targets) in self.k.gazetteer.iter(haystack):
+            automaton = self.gazetteers[case_sensitive]
+            for end, (form, entries) in automaton.iter(haystack) if automaton is not None else ():
                 start = end - len(form) + 1
-                entries = [t for t in targets if t.case_sensitive == case_sensitive]
-                if not entries or (start > 0 and (text[start - 1].isalnum() or text[start - 1] == "-" and case_sensitive)):
+                if (start > 0 and (text[start - 1].isalnum() or text[start - 1] == "-" and case_sensitive)):
                     continue
                 if not text[start].isupper() and not text[start].isdigit():
                     continue
@@ -337,7 +423,8 @@ class Extractor:
     def _organisation_patterns(self, text: str, state: DocumentState) -> list[Span]:
         spans = []
         position = 0
-        while (match := self.english_org.search(text, position)) is not None:
+        has_head = self.english_head.search(text) is not None
+        while has_head and (match := self.english_org.search(text, position)) is not None:
             position = match.end()
             start = self._clean_pre(text, match.start(), match.group("pre"))
             pre_words = text[start:match.start("head")].split()
@@ -347,11 +434,12 @@ class Extractor:
             if end < match.end():
                 position = end  # "Centre for X at the University of Y": read the second name too
             spans.append(self._prefer_curated(self._pattern_org(text, start, end, pre_words, state), state))
-        compounds = WORD.finditer(text) if state.language not in {"en", "fr"} else ()
+        compounds = self._words(text) if state.language not in {"en", "fr"} else ()
         for token in compounds:
             word = token.group(0)
             if word[0].islower() and not word.endswith("-"):
-                spans.extend(self._lower_case_unit(text, token, state))
+                if self._may_name_unit(word):
+                    spans.extend(self._lower_case_unit(text, token, state))
                 continue
             if not word[0].isupper() or word.endswith("-"):
                 continue
@@ -378,7 +466,7 @@ class Extractor:
             spans.append(self._prefer_curated(span, state))
         if state.language not in {"en", "fr"}:
             spans.extend(self._head_with_tail(text, state))
-        for match in self.separate_org.finditer(text):
+        for match in self.separate_org.finditer(text) if self.separate_head.search(text) else ():
             start = self._clean_pre(text, match.start(), match.group("pre"))
             if start >= match.start("head"):
                 continue
@@ -425,6 +513,21 @@ class Extractor:
         return [Span("organisation", start, end, entity_key("organisation", name), name, priority=1,
                      country=self._language_country(state.language), form_end=end)]
 
+    @staticmethod
+    def _find_words(text: str) -> tuple[re.Match, ...]:
+        return tuple(WORD.finditer(text))
+
+    @staticmethod
+    def _find_word_texts(text: str) -> tuple[str, ...]:
+        return tuple(WORD.findall(text))
+
+    def _may_name_unit(self, word: str) -> bool:
+        """Whether `_lower_case_unit` can find anything in this word in small letters: a head of its
+        tail, a unit's head (perhaps in the genitive) or a compound head; most words are none."""
+        folded = fold(word)
+        return word[0].upper() + word[1:] in self.tail_heads or folded.endswith(self.lower_unit_heads) \
+            or folded.endswith("s") and folded[:-1].endswith(self.lower_unit_heads) or self._compound_head(folded) is not None
+
     def _lower_case_unit(self, text: str, token: re.Match, state: DocumentState) -> list[Span]:
         """"omsorgsförvaltningen", "individ- och familjeomsorgen", "kommunstyrelsens ordförande",
         "vid institutionen för socialt arbete": a unit named in lower case."""
@@ -447,8 +550,9 @@ class Extractor:
         owned = self._owned_unit(text, token, folded, state)
         if owned is not None:
             return [owned]
-        state_body = self.state_genitive.search(text, max(0, token.start() - 12), token.start())
-        if state_body and self._compound_head(folded) and len(folded) - len(self._compound_head(folded)) >= 3:
+        compound = self._compound_head(folded)
+        state_body = self.state_genitive.search(text, max(0, token.start() - 12), token.start()) if compound else None
+        if state_body and len(folded) - len(compound) >= 3:
             name = text[state_body.start():token.end()]  # "Statens institutionsstyrelse": a national body
             return [Span("organisation", state_body.start(), token.end(), entity_key("organisation", name), name, priority=1)]
         if head is None:
@@ -496,9 +600,13 @@ class Extractor:
         """"Foreningen af Socialchefer i Danmark", "Riksförbundet för äldreomsorgens chefer": a head word
         and the words after its preposition make one name."""
         spans = []
-        for token in WORD.finditer(text):
+        for token in self._words(text):
             word = token.group(0)
             if not word[0].isupper() or (self._compound_head(fold(word)) is None and word not in self.tail_heads):
+                continue
+            # the cheap test first: a preposition of the tail right after one space
+            following = TAIL_WORD.match(text, token.end() + 1) if text[token.end():token.end() + 1] == " " else None
+            if following is None or following.group(0) not in self.tail_prepositions:
                 continue
             words = list(re.finditer(r"[^\W\d_]+(?:-[^\W\d_]+)*-?", text[token.end():]))
             if not words or text[token.end():token.end() + words[0].start()] != " " or words[0].group(0) not in self.tail_prepositions:
@@ -594,8 +702,8 @@ class Extractor:
 
     def _municipality_patterns(self, text: str, state: DocumentState) -> list[Span]:
         spans = []
-        for pattern, spec in self.municipality_patterns:
-            if state.language not in spec.get("languages", [state.language]):
+        for pattern, spec, needed in self.municipality_patterns:
+            if state.language not in spec.get("languages", [state.language]) or needed not in text:
                 continue
             for match in pattern.finditer(text):
                 if spec.get("require") and spec["require"] not in match.group(0):
@@ -621,15 +729,14 @@ class Extractor:
         return spans
 
     def _persons(self, text: str, state: DocumentState, taken: list[Span]) -> list[Span]:
-        tokens = list(WORD.finditer(text))
+        tokens = self._words(text)
         spans: list[Span] = []
         i = 0
-        while i < len(tokens):
+        for first in self._first_names_at(text):  # the tokens that are first names, in order
+            if first < i:
+                continue  # inside the name before
+            i = first
             token = tokens[i]
-            word = token.group(0)
-            if not self._is_first_name(word):
-                i += 1
-                continue
             parts = [token]
             j = i + 1
             while j < len(tokens) and len(parts) < 5:
@@ -659,6 +766,9 @@ class Extractor:
             else:
                 i += 1
         return spans
+
+    def _find_first_names(self, text: str) -> tuple[int, ...]:
+        return tuple(itertools.compress(itertools.count(), map(self._is_first_name, self._word_texts(text))))
 
     def _starts_title(self, text: str, tokens: list, j: int, state: DocumentState) -> bool:
         """A capitalised word that begins the next cell's title ends a name in a flattened list:
@@ -693,20 +803,30 @@ class Extractor:
         # unless it is a known acronym.
         return not (word.isupper() and len(word) > 1) or (allow_capitals and len(word) > 2 and not self._gazetteer(word, DocumentState("")))
 
-    def _context_patterns(self) -> list[re.Pattern]:
+    def _context_patterns(self) -> list[tuple[re.Pattern, str]]:
+        """(pattern, a character it cannot match without): most sentences hold no parenthesis."""
         run = rf"(?P<name>{CAP}(?:[ ]{CAP}){{1,2}})"
         honorifics = "|".join(sorted((re.escape(h) for h in self.honorific_forms), key=len, reverse=True))
         return [
-            re.compile(rf"(?<![^\W\d_])(?:{honorifics})\.?\s+{run}(?![^\W\d_])"),
-            re.compile(rf"(?<![^\W\d_.]){run},\s*(?:{self.k.title_regex})"),
-            re.compile(rf"(?<![^\W\d_.]){run}\s+\((?:{self.party_pattern})\)"),
+            (re.compile(rf"(?<![^\W\d_])(?:{honorifics})\.?\s+{run}(?![^\W\d_])"), ""),
+            (re.compile(rf"(?<![^\W\d_.]){run},\s*(?:{self.k.title_regex})"), ","),
+            (re.compile(rf"(?<![^\W\d_.]){run}\s+\((?:{self.party_pattern})\)"), "("),
         ]
 
     def _persons_by_context(self, text: str, state: DocumentState) -> list[Span]:
         """Names with a first name no lexicon holds, known by what stands around them: an honorific
         before ("Dr Amira Haddad"), a title apposition or a party tag after ("Ayesha Karim, Chair")."""
+        return [Span("person", start, end, key, name, priority=0, form_end=end)
+                for start, end, key, name in self._context_persons(text, state.language)]
+
+    def _find_context_persons(self, text: str, language: str) -> tuple[tuple[int, int, str, str], ...]:
+        """(start, end, key, name) of `_persons_by_context`'s names: a pure function of the sentence and
+        the document's language, read once for both passes over a sentence."""
+        state = DocumentState(language)
         spans = []
-        for pattern in self.context_patterns:
+        for pattern, needed in self.context_patterns:
+            if needed not in text:
+                continue
             for match in pattern.finditer(text):
                 words = match.group("name").split()
                 if not all(self._is_name_word(w) for w in words) or any(w in self.not_name for w in words):
@@ -719,8 +839,8 @@ class Extractor:
                 if self.place_preposition_before.search(text, max(0, start - 8), start):
                     continue  # "Länsstyrelsen i Västra Götaland, professor ...": a place, not a name
                 clean = self._clean_person_name(match.group("name"))
-                spans.append(Span("person", start, end, entity_key("person", clean), clean, priority=0, form_end=end))
-        return spans
+                spans.append((start, end, entity_key("person", clean), clean))
+        return tuple(spans)
 
     def _peers(self, text: str, state: DocumentState) -> list[Span]:
         """"Lord Forsyth of Drumlean", "Baroness Kingsmill": a peer's rank and title are the name."""
@@ -742,13 +862,14 @@ class Extractor:
     def _acronyms(self, text: str, spans: list[Span], state: DocumentState) -> list[Span]:
         """Acronyms defined in parentheses become aliases; acronyms used later become mentions."""
         found = []
-        for span in spans:
+        defines = "(" in text  # a definition is written in parentheses
+        for span in spans if defines else ():
             if span.type not in {"organisation", "municipality"}:
                 continue
             after = re.match(rf"\s*\((?P<acr>{self.acronym})\)", text[span.end:])
             if after:
                 state.acronyms.setdefault(after.group("acr"), span)
-        for match in re.finditer(rf"(?P<acr>{self.acronym})\s*\((?P<full>[^()]{{4,120}})\)", text):
+        for match in re.finditer(rf"(?P<acr>{self.acronym})\s*\((?P<full>[^()]{{4,120}})\)", text) if defines else ():
             acronym, full = match.group("acr"), match.group("full")
             initials = "".join(w[0] for w in full.split() if fold(w) not in self.acronym_skip)
             if fold(initials) == fold(acronym) or fold("".join(w[0] for w in full.split())) == fold(acronym):
@@ -758,7 +879,7 @@ class Extractor:
                 if not inside:
                     found.append(target)
                 state.acronyms.setdefault(acronym, target)
-        for match in self.acronym_token.finditer(text):
+        for match in self.acronym_token.finditer(text) if state.acronyms else ():  # only the defined ones are mentions
             target = state.acronyms.get(match.group("acr"))
             if target is not None:
                 found.append(replace(target, start=match.start(), end=match.end(), genitive=bool(match.group("gen")),
@@ -774,7 +895,7 @@ class Extractor:
                     continue
                 words = [w for w in span.name.split() if fold(w) not in self.acronym_skip]
                 initials = "".join(w[0] for w in words if w[0].isalpha()).upper()
-                if len(initials) >= 3 and len(initials) == len(words) and initials not in state.acronyms \
+                if len(initials) >= 3 and len(initials) == len(words) and initials not in state.acronyms and initials in text \
                         and re.search(rf"(?<![\w-]){initials}(?![\w-]|['’]\w\w)", text):
                     state.acronyms[initials] = span
 
@@ -783,7 +904,9 @@ class Extractor:
         """Keep non-overlapping spans: the longer name wins, then the more trusted rule."""
         starts: list[int] = []  # the chosen spans, kept sorted by start: overlap is a bisect away
         chosen: list[Span] = []
-        for span in sorted(spans, key=lambda s: (-s.length, -s.priority, s.start, s.type, s.key)):
+        if len(spans) < 2:
+            return list(spans)
+        for span in sorted(spans, key=lambda s: (s.start - s.end, -s.priority, s.start, s.type, s.key)):
             index = bisect.bisect_left(starts, span.start)
             if index < len(chosen) and chosen[index].start < span.end:
                 continue
@@ -945,7 +1068,7 @@ class Extractor:
         """"ordförande för SSAS", "director at NCAS": letters in capitals that a title's preposition leads to
         name the body of the post, though no list holds them and the text never spells them out."""
         found = []
-        for match in self.acronym_after_preposition.finditer(text):
+        for match in self.acronym_after_preposition.finditer(text) if TWO_CAPITALS.search(text) else ():
             start, end = match.start("acr"), match.end("acr")
             acronym = match.group("acr")
             if acronym in self.not_name or any(s.start < end and start < s.end for s in spans):
@@ -979,27 +1102,31 @@ class Extractor:
     def _surnames(self, text: str, state: DocumentState) -> list[Span]:
         """A person named in full once and then by surname ("Ms Okafor", "Thorsø sad ..."), when no
         other person of the document shares that surname."""
-        owners: dict[str, set[str]] = {}
-        for key, name in state.persons.items():
-            words = name.split()
-            if len(words) >= 2:
-                owners.setdefault(words[-1], set()).add(key)
-                if len(words) >= 3 and fold(words[-2]) in self.k.particles:
-                    owners.setdefault(" ".join(words[-2:]), set()).add(key)
+        counted, owners, particles = state.surname_owners
+        if counted != len(state.persons):
+            owners = {}
+            for key, name in state.persons.items():
+                words = name.split()
+                if len(words) >= 2:
+                    owners.setdefault(words[-1], set()).add(key)
+                    if len(words) >= 3 and fold(words[-2]) in self.k.particles:
+                        owners.setdefault(" ".join(words[-2:]), set()).add(key)
+            particles = {key.split(" ")[0] for key in owners if " " in key}  # "van" of "van Dijk": pairs start there
+            state.surname_owners = (len(state.persons), owners, particles)
         spans: list[Span] = []
         if not owners:
             return spans
-        surname_tokens = list(WORD.finditer(text))
-        particles = {key.split(" ")[0] for key in owners if " " in key}  # "van" of "van Dijk": pairs start there
+        surname_tokens = self._words(text)
         pairs = [(t, text[t.start():n.end()]) for t, n in zip(surname_tokens, surname_tokens[1:])
-                 if t.group(0) in particles and text[t.end():n.start()] == " "]
+                 if t.group(0) in particles and text[t.end():n.start()] == " "] if particles else []
         for token, pair in pairs:
             keys = owners.get(pair)
             if keys and len(keys) == 1:
                 key = next(iter(keys))
                 spans.append(Span("person", token.start(), token.start() + len(pair), key, state.persons[key], priority=0,
                                   form_end=token.start() + len(pair)))
-        for token in surname_tokens:
+        words = self._word_texts(text)
+        for token in itertools.compress(surname_tokens, map(owners.__contains__, words)):  # the tokens that are surnames
             keys = owners.get(token.group(0))
             if not keys or len(keys) != 1:
                 continue
@@ -1059,16 +1186,15 @@ class Extractor:
             start, end = last - len(form) + 1, last + 1
             if (start == 0 or not folded[start - 1].isalnum()) and (end == len(folded) or not folded[end].isalnum()):
                 found.append((start, end))
-        for token in re.finditer(r"[^\W\d_]+", folded):
-            word = token.group(0)
-            if self._ends_in_title_head(word):
-                start = token.start()
-                # Both look back a few words only: searching the whole text before each title was quadratic.
-                window = max(0, start - 80)
-                conjunct = CONJUNCT_BEFORE.search(folded, window, start)
-                start = conjunct.start() if conjunct else start
-                deputy = self.deputy_prefix.search(folded, max(0, start - 80), start)
-                found.append((deputy.start() if deputy else start, token.end()))
+        # the words ending in a title head, picked out of all at C speed
+        for token in itertools.compress(LETTERS.finditer(folded), map(self._ends_in_title_head, LETTERS.findall(folded))):
+            start = token.start()
+            # Both look back a few words only: searching the whole text before each title was quadratic.
+            window = max(0, start - 80)
+            conjunct = CONJUNCT_BEFORE.search(folded, window, start)
+            start = conjunct.start() if conjunct else start
+            deputy = self.deputy_prefix.search(folded, max(0, start - 80), start)
+            found.append((deputy.start() if deputy else start, token.end()))
         chosen: list[tuple[int, int]] = []
         for start, end in sorted(found, key=lambda span: (span[0], -(span[1] - span[0]))):
             if not chosen or start >= chosen[-1][1]:
@@ -1230,7 +1356,7 @@ class Extractor:
             if members_of is not None and not sentence.line_item and not self._continues_list(text):
                 members_of = None
             if members_of is None and not sentence.line_item:
-                if board_heading.search(text) and not people:
+                if ":" in text and board_heading.search(text) and not people:
                     members_of = next((s for s in bodies if s.type == "organisation"), None) or block or state.body
             elif members_of is not None:
                 for person, office in self._listed_members(text, people, every=sentence.line_item):
@@ -1743,7 +1869,7 @@ class Extractor:
         extraction = Extraction(document.identifier, language, title, self._date(lines), document.content_hash)
         state = DocumentState(language)
         found, places, readable = [], [], []
-        for sentence in sentences(document.text, self.k):
+        for sentence in sentences(document.text, self.k, lines):
             readable.append(self._in_readable_case(sentence.text))
             places.append(self.place_names(readable[-1], state))
             found.append((sentence, self.names(readable[-1], state, places[-1])))
@@ -1751,7 +1877,7 @@ class Extractor:
         # A second pass sees the acronyms the whole document defined and the surnames of the persons
         # it named, in the sentences where one of them occurs.
         later = set(state.acronyms) | {w for name in state.persons.values() for w in name.split()[1:]}
-        found = [(sentence, self.names(text, state, sentence_places) if later & set(WORD.findall(text)) else spans)
+        found = [(sentence, self.names(text, state, sentence_places) if not later.isdisjoint(self._word_texts(text)) else spans)
                  for (sentence, spans), sentence_places, text in zip(found, places, readable)]
         state.context = self._context_municipality(found, title) or self._dateline_municipality(found) \
             or self._discourse_municipality(found, document.text)
@@ -1836,7 +1962,7 @@ class Extractor:
                     new = word[0] + word[1:].lower()
                 words.append(new if len(new) == len(word) else word)
             return " ".join(words)
-        return CAPITALS_RUN.sub(recase, text)
+        return CAPITALS_RUN.sub(recase, text) if FOUR_CAPITALS.search(text) else text  # a run needs four capitals in a row
 
     @staticmethod
     def _merge_genitive_persons(extraction: Extraction) -> None:

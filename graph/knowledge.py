@@ -30,6 +30,7 @@ def ontology_dir() -> Path:
     raise FileNotFoundError("ontology/ data not found beside the graph package")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same words are folded over and over: one normalisation each
 def fold(text: str) -> str:
     """Case- and accent-insensitive form for matching names ("Malmö" ~ "malmo" is NOT wanted: only case)."""
     return unicodedata.normalize("NFC", text).casefold()
@@ -218,13 +219,78 @@ def _load_sectors(directory: Path) -> dict[str, dict]:
 
 
 def _title_regex(role_forms: dict[str, str], heads: list[tuple[str, str]]) -> str:
-    """One alternation for "any role title": listed forms, longest first, then compound heads."""
+    """One alternation for "any role title": listed forms, longest first, then compound heads.
+
+    Written as a trie when that matches exactly what the flat alternation matches (see `_trie`):
+    the regex engine tries a flat alternation's thousands of branches one by one at every place
+    it is tried, and a trie's few branches of each letter instead."""
     listed = sorted(role_forms, key=lambda f: (-len(f), f))
-    alternatives = [re.escape(f).replace(r"\ ", r"\s+") for f in listed]
-    suffixes = "|".join(re.escape(s) for s, _ in heads)
-    compound = rf"(?:[^\W\d_]+-\s+(?:og|och|and|&|eller)\s+)?[^\W\d_]*(?:{suffixes})" if suffixes else ""
-    parts = alternatives + ([compound] if compound else [])
+    suffix_list = [s for s, _ in heads]
+    alternatives = _trie(listed, spaces=True)
+    if alternatives is None:
+        alternatives = "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in listed)
+    suffixes = _trie(suffix_list, spaces=False) if suffix_list else None
+    if suffixes is None:
+        suffixes = "|".join(re.escape(s) for s in suffix_list)
+    compound = rf"(?:[^\W\d_]+-\s+(?:og|och|and|&|eller)\s+)?[^\W\d_]*(?:{suffixes})" if suffix_list else ""
+    parts = ([alternatives] if listed else []) + ([compound] if compound else [])
     return r"(?i:(?:" + "|".join(parts) + r"))(?![^\W\d_])"
+
+
+def _trie(words: list[str], *, spaces: bool) -> str | None:
+    """The alternation of `words` (sorted longest first), case-insensitive, as a trie: the same
+    matches in the same order of preference, or None when that cannot be promised.
+
+    At any one place, the words that match form a chain of prefixes of one another, which the
+    flat alternation tries longest first; a trie that goes deeper before it stops tries them in
+    that order too, provided no character of the text matches two different letters of the words
+    (an "ı" matches both "i" and "ı" when the regex ignores case) and a space, read as a run of
+    whitespace, always takes the whole run (words without doubled or edge spaces)."""
+    if not words or any(not w or (spaces and (w != w.strip() or "  " in w)) for w in words) \
+            or any(len(a) < len(b) for a, b in zip(words, words[1:])):
+        return None
+    alphabet = sorted(set("".join(words)) - ({" "} if spaces else set()))
+    if not _distinct_ignoring_case(alphabet):
+        return None
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for character in word:
+            node = node.setdefault(character, {})
+        node[""] = {}  # a word ends here
+
+    def written(node: dict) -> str:
+        parts = [(r"\s+" if spaces and c == " " else re.escape(c)) + written(child) for c, child in sorted(node.items()) if c]
+        if "" in node:
+            parts.append("")  # after every longer word: longest first
+        return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+    return written(trie)
+
+
+def _distinct_ignoring_case(alphabet: list[str]) -> bool:
+    """No character of any text matches two of these characters under re.IGNORECASE (and none is
+    whitespace), by the rule the regex engine itself follows: a cased pattern letter matches the
+    characters whose simple lower case is its own or one of its few extra cases."""
+    try:
+        import _sre
+        from re._casefix import _EXTRA_CASES
+    except ImportError:
+        return False
+    seen: dict[int, str] = {}
+    for character in alphabet:
+        code = ord(character)
+        if len(character) != 1 or character.isspace():
+            return False
+        if _sre.unicode_iscased(code):
+            lower = _sre.unicode_tolower(code)
+            matched = {lower, *_EXTRA_CASES.get(lower, ())}
+        else:
+            matched = {code, _sre.unicode_tolower(code)}
+        for lower in matched:
+            if seen.setdefault(lower, character) != character:
+                return False
+    return True
 
 
 @functools.lru_cache(maxsize=4)

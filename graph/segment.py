@@ -51,14 +51,15 @@ GOES_ON = re.compile(r"^[a-zæøåäöü]")
 
 def _join_wrapped(lines: list[tuple[int, str]], text: str, knowledge: Knowledge) -> list[tuple[int, str]]:
     """Lines the layout wrapped, joined again; the newline becomes a space, so offsets still hold."""
-    wrapped_end = re.compile(rf"(?:,|(?<![^\W\d_])(?:{alternatives(knowledge.rules['sentence']['wrap_words'])}))$")
+    wrapped_end, _, longest = _patterns(knowledge)
     joined: list[tuple[int, str]] = []
     for offset, line in lines:
         if joined:
             previous_offset, previous = joined[-1]
             end = previous_offset + len(previous)
             adjacent = text[end:offset] == "\n"
-            wrapped = wrapped_end.search(previous) or previous[-1:].islower() and GOES_ON.match(line)
+            # the ending is a word at most `longest` long (before a final newline, if any): only the line's end is searched
+            wrapped = wrapped_end.search(previous, max(0, len(previous) - longest - 1)) or previous[-1:].islower() and GOES_ON.match(line)
             if adjacent and wrapped:
                 joined[-1] = (previous_offset, f"{previous} {line}")
                 continue
@@ -95,11 +96,25 @@ def _boundary_pattern(knowledge: Knowledge) -> re.Pattern:
     return re.compile(r"(?<=[.!?…])" + guarded + r"(?<!\b[A-ZÆØÅÄÖ]\.)(?<!\.\.\.\.)[\"”’)]?\s+(?=[\"“”‘'(«–-]?\s?[A-ZÆØÅÄÖÜÉ0-9])")
 
 
-def sentences(text: str, knowledge: Knowledge) -> list[Sentence]:
-    """Sentences of the content lines, each with its offset in the document."""
-    boundary = _boundary_pattern(knowledge)
+_PATTERNS: dict[int, tuple[Knowledge, tuple[re.Pattern, re.Pattern, int]]] = {}
+
+
+def _patterns(knowledge: Knowledge) -> tuple[re.Pattern, re.Pattern, int]:
+    """The rules' wrapped-line ending, sentence boundary and longest wrap word, made once per Knowledge object."""
+    known = _PATTERNS.get(id(knowledge))
+    if known is None or known[0] is not knowledge:
+        words = knowledge.rules["sentence"]["wrap_words"]
+        wrapped_end = re.compile(rf"(?:,|(?<![^\W\d_])(?:{alternatives(words)}))$")
+        longest = max([1, *map(len, words)])
+        known = _PATTERNS[id(knowledge)] = (knowledge, (wrapped_end, _boundary_pattern(knowledge), longest))
+    return known[1]
+
+
+def sentences(text: str, knowledge: Knowledge, lines: list[tuple[int, str]] | None = None) -> list[Sentence]:
+    """Sentences of the content lines (`lines`, when the caller has them already), each with its offset in the document."""
+    boundary = _patterns(knowledge)[1]
     found: list[Sentence] = []
-    for index, (offset, line) in enumerate(content_lines(text, knowledge)):
+    for index, (offset, line) in enumerate(content_lines(text, knowledge) if lines is None else lines):
         item = bool(LIST_ITEM.match(line))
         start = 0
         quoted = [(m.start(), m.end()) for m in QUOTED_SPAN.finditer(line)]
