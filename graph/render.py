@@ -141,20 +141,79 @@ def top_by_degree(selected: nx.MultiDiGraph, max_nodes: int) -> nx.MultiDiGraph:
 def page_data(
     network: nx.MultiDiGraph, selected: nx.MultiDiGraph, drawn: nx.MultiDiGraph, physics: bool, title: str
 ) -> dict:
-    """Everything the page's script reads: typed nodes with positions, edges, legend and notes."""
+    """Everything the page's script reads: typed nodes with positions, edges, legend and notes,
+    packed (`pack_page`)."""
     positions = _positions(drawn)
     order = sorted(drawn, key=str)
-    nodes = [node_data(node, drawn, positions[node]) for node in order]
+    degrees = dict(drawn.degree())
+    nodes = [node_data(node, drawn, positions[node], degrees[node]) for node in order]
     omitted_by_type = Counter(str(selected.nodes[node].get("type") or "Other") for node in selected if node not in drawn)
-    return {
-        "types": type_legend(node["type"] for node in nodes),
-        "nodes": nodes,
-        "edges": edge_data(drawn),
-        "meta": page_meta(title, physics, None if drawn.graph["focus"] is None else str(drawn.graph["focus"]),
-                          (network.number_of_nodes(), network.number_of_edges()),
-                          (selected.number_of_nodes(), selected.number_of_edges()),
-                          (drawn.number_of_nodes(), drawn.number_of_edges()), omitted_by_type),
-    }
+    meta = page_meta(title, physics, None if drawn.graph["focus"] is None else str(drawn.graph["focus"]),
+                     (network.number_of_nodes(), network.number_of_edges()),
+                     (selected.number_of_nodes(), selected.number_of_edges()),
+                     (drawn.number_of_nodes(), drawn.number_of_edges()), omitted_by_type)
+    return pack_page(nodes, edge_data(drawn), meta, type_legend(node["type"] for node in nodes))
+
+
+# A role and a mention in the page: a row of indices. Texts are indices into "strings" (0 is
+# null), documents into "documents" ([file name, title] pairs); a role's qualifiers end its row.
+ROLE_TEXTS = ("title", "role", "organisation", "organisation_id", "date", "evidence")
+MENTION_TEXTS = ("date", "evidence")
+
+
+def pack_page(nodes: list[dict], edges: list[dict], meta: dict, types: list[dict]) -> dict:
+    """The page's data with every text of the nodes' details and of the edges written once.
+
+    Roles and mentions (each sentence quoted by many entities, each document named by hundreds)
+    become rows of indices into one table of strings and one of documents, decoded by the page
+    when a panel opens; edges are [from, to, relation, label, curve] with nodes by position.
+    The tables are filled in the order the nodes come, so the same nodes give the same bytes.
+    """
+    strings: dict = {None: 0}
+    documents: dict = {}
+
+    def text(value) -> int:
+        return strings.setdefault(value, len(strings))
+
+    def document(*pair) -> int:
+        return documents.setdefault(pair, len(documents))
+
+    packed = []
+    for node in nodes:
+        roles = [[*(text(role[key]) for key in ROLE_TEXTS), document(role["document"], role["document_title"]),
+                  *map(text, role["qualifiers"])] for role in node["roles"]]
+        mentions = [[document(mention["document"], mention["title"]), *(text(mention[key]) for key in MENTION_TEXTS)]
+                    for mention in node["mentions"]]
+        packed.append({**node, "roles": roles, "mentions": mentions})
+    position = {node["id"]: index for index, node in enumerate(nodes)}
+    links = [[position[edge["from"]], position[edge["to"]], text(edge["relation"]), text(edge["label"]), edge["curve"]]
+             for edge in edges]
+    return {"documents": [list(pair) for pair in documents], "edges": links, "meta": meta, "nodes": packed,
+            "strings": list(strings), "types": types}
+
+
+def unpack_page(data: dict) -> tuple[list[dict], list[dict]]:
+    """The nodes and edges `pack_page` packed, as node_data and edge_data gave them."""
+    strings, documents, nodes = data["strings"], data["documents"], data["nodes"]
+    width = len(ROLE_TEXTS)
+    unpacked = []
+    for node in nodes:
+        roles = []
+        for row in node["roles"]:
+            role = {key: strings[index] for key, index in zip(ROLE_TEXTS, row)}
+            role["document"], role["document_title"] = documents[row[width]]
+            role["qualifiers"] = [strings[index] for index in row[width + 1:]]
+            roles.append(role)
+        mentions = []
+        for row in node["mentions"]:
+            mention = {key: strings[index] for key, index in zip(MENTION_TEXTS, row[1:])}
+            mention["document"], mention["title"] = documents[row[0]]
+            mentions.append(mention)
+        unpacked.append({**node, "roles": roles, "mentions": mentions})
+    edges = [{"id": f"e{index}", "from": nodes[source]["id"], "to": nodes[target]["id"], "relation": strings[relation],
+              "label": strings[label], "curve": curve}
+             for index, (source, target, relation, label, curve) in enumerate(data["edges"])]
+    return unpacked, edges
 
 
 def type_legend(drawn_types: Iterable[str]) -> list[dict]:
@@ -186,8 +245,9 @@ def type_data(node_type: str, count: int) -> dict:
     return {"type": node_type, "color": color, "shape": shape, "symbol": symbol, "count": count}
 
 
-def node_data(node, drawn: nx.MultiDiGraph, position: tuple[float, float]) -> dict:
+def node_data(node, drawn: nx.MultiDiGraph, position: tuple[float, float], degree: int | None = None) -> dict:
     attributes = drawn.nodes[node]
+    degree = drawn.degree(node) if degree is None else degree
     node_type = str(attributes.get("type") or "Other")
     return {
         "id": str(node),
@@ -202,7 +262,7 @@ def node_data(node, drawn: nx.MultiDiGraph, position: tuple[float, float]) -> di
         "mentions": list(attributes.get("mentions") or []),
         "x": position[0],
         "y": position[1],
-        "size": round(min(40.0, 12 + 3.5 * math.sqrt(drawn.degree(node))), 1),
+        "size": round(min(40.0, 12 + 3.5 * math.sqrt(degree)), 1),
     }
 
 

@@ -6,6 +6,12 @@
   "use strict";
 
   const data = JSON.parse(document.getElementById("graph-data").textContent);
+  // Texts are written once in data.strings (index 0: none) and documents once in data.documents;
+  // edges are [from, to, relation, label, curve] rows with nodes by position (graph/render.py, pack_page).
+  const text = (index) => data.strings[index];
+  data.edges = data.edges.map(([from, to, relation, label, curve], index) => ({
+    id: "e" + index, from: data.nodes[from].id, to: data.nodes[to].id, relation: text(relation), label: text(label), curve,
+  }));
   const byId = new Map(data.nodes.map((node) => [node.id, node]));
   const styleOf = new Map(data.types.map((t) => [t.type, t]));
   const fallbackStyle = { color: "#8c8c8c", shape: "dot", symbol: "●" };
@@ -384,6 +390,28 @@
     return line;
   }
 
+  const sectorNodes = new Map(data.nodes.filter((n) => n.type === "Sector").reverse().map((n) => [n.label, n]));
+
+  /** A node's roles and mentions, read from their rows of indices when its panel first opens. */
+  const details = new Map();
+  function detailsOf(node) {
+    if (!details.has(node.id)) {
+      const roles = node.roles.map((row) => {
+        const [document, title] = data.documents[row[6]];
+        return {
+          title: text(row[0]), role: text(row[1]), organisation: text(row[2]), organisation_id: text(row[3]),
+          date: text(row[4]), evidence: text(row[5]), document, document_title: title, qualifiers: row.slice(7).map(text),
+        };
+      });
+      const mentions = node.mentions.map((row) => {
+        const [document, title] = data.documents[row[0]];
+        return { document, title, date: text(row[1]), evidence: text(row[2]) };
+      });
+      details.set(node.id, { roles, mentions });
+    }
+    return details.get(node.id);
+  }
+
   function showPanel(id) {
     const panel = $("panel");
     panel.replaceChildren();
@@ -415,16 +443,17 @@
     if (node.sectors.length) {
       const chips = el("span", "chips");
       for (const sector of node.sectors) {
-        const sectorNode = data.nodes.find((n) => n.type === "Sector" && n.label === sector);
+        const sectorNode = sectorNodes.get(sector);
         chips.append(sectorNode ? nodeButton(sectorNode.id, sector) : el("span", "chip", sector));
       }
       fact("Sectors", chips);
     }
     if (facts.childElementCount) panel.append(facts);
 
-    if (node.roles.length) {
-      const block = section("Roles", node.roles.length);
-      for (const role of node.roles) {
+    const { roles, mentions } = detailsOf(node);
+    if (roles.length) {
+      const block = section("Roles", roles.length);
+      for (const role of roles) {
         const card = el("article", "card");
         const headline = el("p", "role-line");
         headline.append(el("strong", null, role.title || role.role || "member"));
@@ -461,15 +490,15 @@
       panel.append(block);
     }
 
-    if (node.mentions.length) {
-      const block = section("Mentioned in", node.mentions.length);
-      for (const mention of node.mentions.slice(0, LIST_LIMIT)) {
+    if (mentions.length) {
+      const block = section("Mentioned in", mentions.length);
+      for (const mention of mentions.slice(0, LIST_LIMIT)) {
         const card = el("article", "card");
         card.append(source(mention.document, mention.title, mention.date));
         if (mention.evidence) card.append(el("blockquote", "evidence", mention.evidence));
         block.append(card);
       }
-      if (node.mentions.length > LIST_LIMIT) block.append(el("p", "muted", "… and " + number(node.mentions.length - LIST_LIMIT) + " more"));
+      if (mentions.length > LIST_LIMIT) block.append(el("p", "muted", "… and " + number(mentions.length - LIST_LIMIT) + " more"));
       panel.append(block);
     }
     panel.append(el("p", "iri", node.id));
