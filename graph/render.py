@@ -42,7 +42,7 @@ TYPE_STYLES = {
 OTHER_STYLE = ("#8c8c8c", "dot", "●")
 
 SEED = 7
-SPRING_LAYOUT_LIMIT = 400  # networkx's dense spring layout; past it, the chunked one below
+SPRING_LAYOUT_LIMIT = 400  # networkx's dense spring layout; past it, the grid one below
 FORCE_ITERATIONS = 40
 FOLD = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "d", "ł": "l", "ı": "i", "þ": "th"})
 BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F])
@@ -289,7 +289,7 @@ def edge_data(drawn: nx.MultiDiGraph) -> list[dict]:
 
 
 def _positions(drawn: nx.MultiDiGraph) -> dict:
-    """Pixel positions: networkx's spring layout for small graphs, a chunked one for large.
+    """Pixel positions: networkx's spring layout for small graphs, a grid one for large.
 
     Both are seeded; coordinates are rounded so that floating-point noise never
     changes the page's bytes.
@@ -313,29 +313,38 @@ def _positions(drawn: nx.MultiDiGraph) -> dict:
     return {node: (round(float(x), 1), round(float(y), 1)) for node, (x, y) in zip(order, coordinates, strict=True)}
 
 
-def _force_layout(count: int, edges: np.ndarray, iterations: int, chunk: int = 128) -> np.ndarray:
-    """Fruchterman-Reingold in numpy, all-pairs repulsion in row chunks to bound memory.
+def _force_layout(count: int, edges: np.ndarray, iterations: int) -> np.ndarray:
+    """Fruchterman-Reingold in numpy, the all-pairs repulsion read off a grid.
 
-    networkx's spring layout needs scipy past 500 nodes; this needs only numpy and
-    lays out 3,000 nodes in about two seconds. A weak pull to the centre keeps
-    separate components on one screen.
+    Each step counts the nodes per cell of a square grid over the layout (about four cells per
+    node) and convolves the counts with the 1/r repulsion of one cell on another by FFT; a node
+    is pushed by the field at its cell. That is O(n + cells log cells) a step instead of O(n^2)
+    (10,000 nodes in about a second; networkx's spring layout needs scipy past 500 nodes and
+    takes minutes there). Nodes sharing a cell do not push each other; the springs of the edges
+    and a weak pull to the centre (which keeps separate components on one screen) are exact.
     """
     rng = np.random.default_rng(SEED)
-    position = ((rng.random((count, 2)) - 0.5) * math.sqrt(count)).astype(np.float32)
+    position = (rng.random((count, 2)) - 0.5) * math.sqrt(count)
     source, target = edges[:, 0], edges[:, 1]
+    side = int(min(256, max(32, 2 * math.sqrt(count))))
+    offsets = np.arange(2 * side)
+    offsets = np.where(offsets < side, offsets, offsets - 2 * side).astype(float)  # circular: -side..side-1
+    ox, oy = np.meshgrid(offsets, offsets, indexing="ij")
+    squared = ox * ox + oy * oy
+    squared[0, 0] = np.inf  # a cell does not push itself
+    kernel_x, kernel_y = np.fft.rfft2(ox / squared), np.fft.rfft2(oy / squared)
     temperature = math.sqrt(count) / 8
     for _ in range(iterations):
-        x, y = position[:, 0], position[:, 1]
-        displacement = np.zeros_like(position)
-        for start in range(0, count, chunk):
-            dx = x[start:start + chunk, None] - x[None, :]
-            dy = y[start:start + chunk, None] - y[None, :]
-            inverse = dx * dx
-            inverse += dy * dy
-            inverse += 1e-3
-            np.reciprocal(inverse, out=inverse)
-            displacement[start:start + chunk, 0] = (dx * inverse).sum(axis=1)
-            displacement[start:start + chunk, 1] = (dy * inverse).sum(axis=1)
+        low = position.min(axis=0)
+        cell_size = float((position.max(axis=0) - low).max()) / (side - 1) or 1.0
+        cell = np.minimum(((position - low) / cell_size).astype(np.intp), side - 1)
+        flat = cell[:, 0] * side + cell[:, 1]
+        counts = np.zeros((2 * side, 2 * side))
+        counts[:side, :side] = np.bincount(flat, minlength=side * side).reshape(side, side)
+        spectrum = np.fft.rfft2(counts)
+        field_x = np.fft.irfft2(spectrum * kernel_x, s=counts.shape)[:side, :side].ravel()
+        field_y = np.fft.irfft2(spectrum * kernel_y, s=counts.shape)[:side, :side].ravel()
+        displacement = np.stack([field_x[flat], field_y[flat]], axis=1) / cell_size
         delta = position[source] - position[target]
         pull = delta * np.sqrt((delta * delta).sum(axis=1))[:, None]
         np.subtract.at(displacement, source, pull)
@@ -344,7 +353,7 @@ def _force_layout(count: int, edges: np.ndarray, iterations: int, chunk: int = 1
         length = np.maximum(np.sqrt((displacement * displacement).sum(axis=1)), 1e-9)
         position += displacement * (np.minimum(length, temperature) / length)[:, None]
         temperature *= 0.93
-    return position.astype(float)
+    return position
 
 
 def page_html(data: dict, title: str) -> str:
