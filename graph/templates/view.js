@@ -88,7 +88,7 @@
       id: edge.id,
       from: edge.from,
       to: edge.to,
-      label: shorten(edge.label, 40),
+      label: large ? undefined : shorten(edge.label, 40),
       width: isRole ? 2 : 1,
       color: { color: isRole ? "#7f9cc0" : "#c3c8d1", highlight: "#1f2937", hover: "#4b5563" },
     };
@@ -99,13 +99,17 @@
     return item;
   }
 
+  const large = !data.meta.physics;
   const nodes = new vis.DataSet(data.nodes.map(visNode));
   const edges = new vis.DataSet(data.edges.map(visEdge));
   let visible = new Set(byId.keys());
   const nodeView = new vis.DataView(nodes, { filter: (item) => visible.has(item.id) });
   const edgeView = new vis.DataView(edges, { filter: (item) => visible.has(item.from) && visible.has(item.to) });
 
-  const large = !data.meta.physics;
+  // Arrow heads are most of a frame's drawing; on a large view they are drawn only once zoomed in
+  // far enough to see them (below this scale they are a pixel or less).
+  const ARROW_SCALE = 0.5;
+  let arrows = !large;
   const options = {
     autoResize: true,
     nodes: {
@@ -115,7 +119,7 @@
       scaling: { label: { drawThreshold: 7 } },
     },
     edges: {
-      arrows: { to: { enabled: true, scaleFactor: 0.45 } },
+      arrows: { to: { enabled: arrows, scaleFactor: 0.45 } },
       font: { size: 12, face: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", color: "#5b6270", strokeWidth: 4, strokeColor: "#ffffff", align: "horizontal" },
       smooth: false,
       selectionWidth: 1.5,
@@ -164,7 +168,18 @@
   function fitWithMargin() {
     network.fit({ maxZoomLevel: 1.4 });
     network.moveTo({ scale: network.getScale() * 0.9 });
+    showArrows();
   }
+
+  /** A large view's arrow heads: on when zoomed in to ARROW_SCALE or more, off below. */
+  function showArrows() {
+    const wanted = !large || network.getScale() >= ARROW_SCALE;
+    if (wanted === arrows) return;
+    arrows = wanted;
+    network.setOptions({ edges: { arrows: { to: { enabled: wanted, scaleFactor: 0.45 } } } });
+  }
+  network.on("zoom", showArrows);
+  network.on("animationFinished", showArrows);
 
   // --- Legend and filters ------------------------------------------------------------------
 
@@ -412,7 +427,22 @@
     return details.get(node.id);
   }
 
+  /** A large view labels only the selected node's edges: every edge's label, drawn in each frame
+   *  whatever is on screen, would take most of the frame. */
+  let labelled = [];
+  function labelEdges(id) {
+    if (!large) return;
+    const wanted = id && byId.has(id) ? Array.from(new Set(links.get(id).map((link) => link.edge))) : [];
+    const keep = new Set(wanted);
+    edges.update([
+      ...labelled.filter((edge) => !keep.has(edge)).map((edge) => ({ id: edge.id, label: undefined })),
+      ...wanted.map((edge) => ({ id: edge.id, label: shorten(edge.label, 40) })),
+    ]);
+    labelled = wanted;
+  }
+
   function showPanel(id) {
+    labelEdges(id);
     const panel = $("panel");
     panel.replaceChildren();
     const node = id && byId.get(id);
