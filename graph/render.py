@@ -18,6 +18,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from importlib import resources
+from operator import itemgetter
 from pathlib import Path
 
 import jinja2
@@ -42,7 +43,7 @@ TYPE_STYLES = {
 OTHER_STYLE = ("#8c8c8c", "dot", "●")
 
 SEED = 7
-SPRING_LAYOUT_LIMIT = 400  # networkx's dense spring layout; past it, the chunked one below
+SPRING_LAYOUT_LIMIT = 400  # networkx's dense spring layout; past it, the grid one below
 FORCE_ITERATIONS = 40
 FOLD = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "d", "ł": "l", "ı": "i", "þ": "th"})
 BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F])
@@ -122,9 +123,15 @@ def selection(network: nx.MultiDiGraph, focus: str | None, depth: int, types: se
         if unknown:
             raise ValueError(f"unknown types {sorted(unknown)}; known: {', '.join(TYPE_STYLES)}")
         nodes = {node for node in nodes if network.nodes[node].get("type") in types or node == focus_node}
-    selected = network.subgraph(nodes).copy()
-    selected.graph["focus"] = focus_node
-    return selected
+    return _view_of(network if len(nodes) == len(network) else network.subgraph(nodes), focus_node)
+
+
+def _view_of(network: nx.MultiDiGraph, focus) -> nx.MultiDiGraph:
+    """A read-only view of the network with its own graph attributes (the focus): no copy of its
+    nodes and edges, which took seconds at 10,000 nodes."""
+    view = nx.graphviews.generic_graph_view(network)
+    view.graph = {**network.graph, "focus": focus}
+    return view
 
 
 def top_by_degree(selected: nx.MultiDiGraph, max_nodes: int) -> nx.MultiDiGraph:
@@ -133,28 +140,88 @@ def top_by_degree(selected: nx.MultiDiGraph, max_nodes: int) -> nx.MultiDiGraph:
         return selected
     focus = selected.graph["focus"]
     ranked = sorted(selected, key=lambda node: (node != focus, -selected.degree(node), str(node)))
-    drawn = selected.subgraph(ranked[:max_nodes]).copy()
-    drawn.graph["focus"] = focus
-    return drawn
+    return _view_of(selected.subgraph(ranked[:max_nodes]), focus)
 
 
 def page_data(
     network: nx.MultiDiGraph, selected: nx.MultiDiGraph, drawn: nx.MultiDiGraph, physics: bool, title: str
 ) -> dict:
-    """Everything the page's script reads: typed nodes with positions, edges, legend and notes."""
+    """Everything the page's script reads: typed nodes with positions, edges, legend and notes,
+    packed (`pack_page`)."""
     positions = _positions(drawn)
     order = sorted(drawn, key=str)
-    nodes = [node_data(node, drawn, positions[node]) for node in order]
+    degrees = dict(drawn.degree())
+    nodes = [node_data(node, drawn, positions[node], degrees[node]) for node in order]
     omitted_by_type = Counter(str(selected.nodes[node].get("type") or "Other") for node in selected if node not in drawn)
-    return {
-        "types": type_legend(node["type"] for node in nodes),
-        "nodes": nodes,
-        "edges": edge_data(drawn),
-        "meta": page_meta(title, physics, None if drawn.graph["focus"] is None else str(drawn.graph["focus"]),
-                          (network.number_of_nodes(), network.number_of_edges()),
-                          (selected.number_of_nodes(), selected.number_of_edges()),
-                          (drawn.number_of_nodes(), drawn.number_of_edges()), omitted_by_type),
-    }
+    meta = page_meta(title, physics, None if drawn.graph["focus"] is None else str(drawn.graph["focus"]),
+                     (network.number_of_nodes(), network.number_of_edges()),
+                     (selected.number_of_nodes(), selected.number_of_edges()),
+                     (drawn.number_of_nodes(), drawn.number_of_edges()), omitted_by_type)
+    return pack_page(nodes, edge_data(drawn), meta, type_legend(node["type"] for node in nodes))
+
+
+# A role and a mention in the page: a row of indices. Texts are indices into "strings" (0 is
+# null), documents into "documents" ([file name, title] pairs); a role's qualifiers end its row.
+ROLE_TEXTS = ("title", "role", "organisation", "organisation_id", "date", "evidence")
+MENTION_TEXTS = ("date", "evidence")
+
+
+def pack_page(nodes: list[dict], edges: list[dict], meta: dict, types: list[dict]) -> dict:
+    """The page's data with every text of the nodes' details and of the edges written once.
+
+    Roles and mentions (each sentence quoted by many entities, each document named by hundreds)
+    become rows of indices into one table of strings and one of documents, decoded by the page
+    when a panel opens; edges are [from, to, relation, label, curve] with nodes by position.
+    The tables are filled in the order the nodes come, so the same nodes give the same bytes.
+    """
+    strings, documents = _Table({None: 0}), _Table()
+    text, document = strings.__getitem__, documents.__getitem__
+    role_texts, mention_texts = itemgetter(*ROLE_TEXTS), itemgetter(*MENTION_TEXTS)
+    role_document, mention_document = itemgetter("document", "document_title"), itemgetter("document", "title")
+    packed = []
+    for node in nodes:
+        roles = [[*map(text, role_texts(role)), document(role_document(role)), *map(text, role["qualifiers"])]
+                 for role in node["roles"]]
+        mentions = [[document(mention_document(mention)), *map(text, mention_texts(mention))]
+                    for mention in node["mentions"]]
+        packed.append({**node, "roles": roles, "mentions": mentions})
+    position = {node["id"]: index for index, node in enumerate(nodes)}
+    links = [[position[edge["from"]], position[edge["to"]], text(edge["relation"]), text(edge["label"]), edge["curve"]]
+             for edge in edges]
+    return {"documents": [list(pair) for pair in documents], "edges": links, "meta": meta, "nodes": packed,
+            "strings": list(strings), "types": types}
+
+
+class _Table(dict):
+    """Each key's index: the order it was first asked for in."""
+
+    def __missing__(self, key) -> int:
+        index = self[key] = len(self)
+        return index
+
+
+def unpack_page(data: dict) -> tuple[list[dict], list[dict]]:
+    """The nodes and edges `pack_page` packed, as node_data and edge_data gave them."""
+    strings, documents, nodes = data["strings"], data["documents"], data["nodes"]
+    width = len(ROLE_TEXTS)
+    unpacked = []
+    for node in nodes:
+        roles = []
+        for row in node["roles"]:
+            role = {key: strings[index] for key, index in zip(ROLE_TEXTS, row)}
+            role["document"], role["document_title"] = documents[row[width]]
+            role["qualifiers"] = [strings[index] for index in row[width + 1:]]
+            roles.append(role)
+        mentions = []
+        for row in node["mentions"]:
+            mention = {key: strings[index] for key, index in zip(MENTION_TEXTS, row[1:])}
+            mention["document"], mention["title"] = documents[row[0]]
+            mentions.append(mention)
+        unpacked.append({**node, "roles": roles, "mentions": mentions})
+    edges = [{"id": f"e{index}", "from": nodes[source]["id"], "to": nodes[target]["id"], "relation": strings[relation],
+              "label": strings[label], "curve": curve}
+             for index, (source, target, relation, label, curve) in enumerate(data["edges"])]
+    return unpacked, edges
 
 
 def type_legend(drawn_types: Iterable[str]) -> list[dict]:
@@ -186,8 +253,9 @@ def type_data(node_type: str, count: int) -> dict:
     return {"type": node_type, "color": color, "shape": shape, "symbol": symbol, "count": count}
 
 
-def node_data(node, drawn: nx.MultiDiGraph, position: tuple[float, float]) -> dict:
+def node_data(node, drawn: nx.MultiDiGraph, position: tuple[float, float], degree: int | None = None) -> dict:
     attributes = drawn.nodes[node]
+    degree = drawn.degree(node) if degree is None else degree
     node_type = str(attributes.get("type") or "Other")
     return {
         "id": str(node),
@@ -202,7 +270,7 @@ def node_data(node, drawn: nx.MultiDiGraph, position: tuple[float, float]) -> di
         "mentions": list(attributes.get("mentions") or []),
         "x": position[0],
         "y": position[1],
-        "size": round(min(40.0, 12 + 3.5 * math.sqrt(drawn.degree(node))), 1),
+        "size": round(min(40.0, 12 + 3.5 * math.sqrt(degree)), 1),
     }
 
 
@@ -229,7 +297,7 @@ def edge_data(drawn: nx.MultiDiGraph) -> list[dict]:
 
 
 def _positions(drawn: nx.MultiDiGraph) -> dict:
-    """Pixel positions: networkx's spring layout for small graphs, a chunked one for large.
+    """Pixel positions: networkx's spring layout for small graphs, a grid one for large.
 
     Both are seeded; coordinates are rounded so that floating-point noise never
     changes the page's bytes.
@@ -253,29 +321,38 @@ def _positions(drawn: nx.MultiDiGraph) -> dict:
     return {node: (round(float(x), 1), round(float(y), 1)) for node, (x, y) in zip(order, coordinates, strict=True)}
 
 
-def _force_layout(count: int, edges: np.ndarray, iterations: int, chunk: int = 128) -> np.ndarray:
-    """Fruchterman-Reingold in numpy, all-pairs repulsion in row chunks to bound memory.
+def _force_layout(count: int, edges: np.ndarray, iterations: int) -> np.ndarray:
+    """Fruchterman-Reingold in numpy, the all-pairs repulsion read off a grid.
 
-    networkx's spring layout needs scipy past 500 nodes; this needs only numpy and
-    lays out 3,000 nodes in about two seconds. A weak pull to the centre keeps
-    separate components on one screen.
+    Each step counts the nodes per cell of a square grid over the layout (about four cells per
+    node) and convolves the counts with the 1/r repulsion of one cell on another by FFT; a node
+    is pushed by the field at its cell. That is O(n + cells log cells) a step instead of O(n^2)
+    (10,000 nodes in about a second; networkx's spring layout needs scipy past 500 nodes and
+    takes minutes there). Nodes sharing a cell do not push each other; the springs of the edges
+    and a weak pull to the centre (which keeps separate components on one screen) are exact.
     """
     rng = np.random.default_rng(SEED)
-    position = ((rng.random((count, 2)) - 0.5) * math.sqrt(count)).astype(np.float32)
+    position = (rng.random((count, 2)) - 0.5) * math.sqrt(count)
     source, target = edges[:, 0], edges[:, 1]
+    side = int(min(256, max(32, 2 * math.sqrt(count))))
+    offsets = np.arange(2 * side)
+    offsets = np.where(offsets < side, offsets, offsets - 2 * side).astype(float)  # circular: -side..side-1
+    ox, oy = np.meshgrid(offsets, offsets, indexing="ij")
+    squared = ox * ox + oy * oy
+    squared[0, 0] = np.inf  # a cell does not push itself
+    kernel_x, kernel_y = np.fft.rfft2(ox / squared), np.fft.rfft2(oy / squared)
     temperature = math.sqrt(count) / 8
     for _ in range(iterations):
-        x, y = position[:, 0], position[:, 1]
-        displacement = np.zeros_like(position)
-        for start in range(0, count, chunk):
-            dx = x[start:start + chunk, None] - x[None, :]
-            dy = y[start:start + chunk, None] - y[None, :]
-            inverse = dx * dx
-            inverse += dy * dy
-            inverse += 1e-3
-            np.reciprocal(inverse, out=inverse)
-            displacement[start:start + chunk, 0] = (dx * inverse).sum(axis=1)
-            displacement[start:start + chunk, 1] = (dy * inverse).sum(axis=1)
+        low = position.min(axis=0)
+        cell_size = float((position.max(axis=0) - low).max()) / (side - 1) or 1.0
+        cell = np.minimum(((position - low) / cell_size).astype(np.intp), side - 1)
+        flat = cell[:, 0] * side + cell[:, 1]
+        counts = np.zeros((2 * side, 2 * side))
+        counts[:side, :side] = np.bincount(flat, minlength=side * side).reshape(side, side)
+        spectrum = np.fft.rfft2(counts)
+        field_x = np.fft.irfft2(spectrum * kernel_x, s=counts.shape)[:side, :side].ravel()
+        field_y = np.fft.irfft2(spectrum * kernel_y, s=counts.shape)[:side, :side].ravel()
+        displacement = np.stack([field_x[flat], field_y[flat]], axis=1) / cell_size
         delta = position[source] - position[target]
         pull = delta * np.sqrt((delta * delta).sum(axis=1))[:, None]
         np.subtract.at(displacement, source, pull)
@@ -284,7 +361,7 @@ def _force_layout(count: int, edges: np.ndarray, iterations: int, chunk: int = 1
         length = np.maximum(np.sqrt((displacement * displacement).sum(axis=1)), 1e-9)
         position += displacement * (np.minimum(length, temperature) / length)[:, None]
         temperature *= 0.93
-    return position.astype(float)
+    return position
 
 
 def page_html(data: dict, title: str) -> str:

@@ -2,10 +2,10 @@
 build, patched from the previous page.
 
 The page is its data's JSON between a fixed head and tail (`page_parts`); the data is the edges,
-the notes, one JSON object per drawn node, and the legend. Where the nodes drawn and the pairs
-they link are the same as the previous build's (so the layout is too), only the nodes whose facts
-a changed document touched are written anew and every other node's bytes are copied from the
-previous page (splice.Sink). The record of where each node stands is kept for the next build.
+the notes, the nodes and the legend, packed with their texts written once (render.pack_page).
+Where the nodes drawn and the pairs they link are the same as the previous build's (so the layout
+is too), the previous page's data is read back (render.unpack_page), only the nodes whose facts
+a changed document touched are made anew, and the page is packed again from the nodes of both.
 Anything else renders the page whole; either way the bytes are render_html's.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from .atomic import new_file, write_bytes_atomically
 from .layout import VIEW_FILE, VIEW_TITLE
 from .network import (Ambiguous, ViewFacts, ViewGlobal, check_roles, membership_edges, mention_order,
                       network_from_store, no_gc, node_attributes, role_order)
-from .splice import Sink, StaleSource, TextSource, file_identity
+from .splice import StaleSource, TextSource, file_identity
 
 if TYPE_CHECKING:
     from .build import BuildResult
@@ -123,38 +123,31 @@ class _ViewFallback(Exception):
     """The previous graph.html cannot be patched: render the view whole."""
 
 
-def _write_page(path: Path, title: str, edges, meta: dict, nodes: list, types: list, syncs: list | None,
-                source: int | None = None) -> tuple[list[tuple[int, int]], tuple[int, int]]:
-    """graph.html from its data's parts; the edges or a node given as (offset, length) are copied
-    from `source`. Returns where each node's JSON stands, and where the edges' stands."""
-    from .render import script_json
+def _write_page(path: Path, title: str, data: dict, syncs: list | None) -> None:
+    """graph.html: the page around its packed data, as render_html writes it."""
+    from .render import page_html
 
-    before, after = page_parts(title)
-    ranges = []
     with new_file(path, syncs) as fd:
-        sink = Sink(fd)
-        sink.write(before)
-        sink.write(b'{"edges":')
-        start = sink.position
-        if isinstance(edges, tuple):
-            sink.copy(source, *edges)
-        else:
-            sink.write(script_json(edges).encode("utf-8"))
-        edges_range = (start, sink.position - start)
-        sink.write((',"meta":' + script_json(meta) + ',"nodes":[').encode("utf-8"))
-        for index, node in enumerate(nodes):
-            if index:
-                sink.write(b",")
-            start = sink.position
-            if isinstance(node, tuple):
-                sink.copy(source, *node, (b",",))
-            else:
-                sink.write(script_json(node).encode("utf-8"))
-            ranges.append((start, sink.position - start))
-        sink.write(('],"types":' + script_json(types) + "}").encode("utf-8"))
-        sink.write(after)
-        sink.close()
-    return ranges, edges_range
+        view = memoryview(page_html(data, title).encode("utf-8"))
+        while view:
+            view = view[os.write(fd, view):]
+
+
+def _read_page(fd: int, title: str) -> dict:
+    """The packed data of a page the previous build wrote (ValueError if it is not such a page)."""
+    before, after = page_parts(title)
+    size = os.fstat(fd).st_size
+    chunks, offset = [], 0
+    while offset < size:
+        chunk = os.pread(fd, min(1 << 24, size - offset), offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    page = b"".join(chunks)
+    if not (page.startswith(before) and page.endswith(after)) or len(page) < len(before) + len(after):
+        raise ValueError("graph.html is not a page of this version")
+    return json.loads(page[len(before):len(page) - len(after)].decode("utf-8"))
 
 
 def write_view(result: BuildResult, path: Path, syncs: list) -> dict | None:
@@ -179,10 +172,10 @@ def _render_view(result: BuildResult, path: Path, syncs: list) -> dict | None:
     physics = drawn.number_of_nodes() <= physics_threshold
     data = render.page_data(network, selected, drawn, physics, VIEW_TITLE)
     state = result.state
-    if set(data) != {"edges", "meta", "nodes", "types"} or state is None:
+    if state is None:
         write_bytes_atomically(path, render.page_html(data, VIEW_TITLE).encode("utf-8"))
         return None
-    ranges, edges_range = _write_page(path, VIEW_TITLE, data["edges"], data["meta"], data["nodes"], data["types"], syncs)
+    _write_page(path, VIEW_TITLE, data, syncs)
     rows = [state.rows(d.identifier) for d in result.documents]
     if any(r is None for r in rows):
         return None
@@ -191,21 +184,20 @@ def _render_view(result: BuildResult, path: Path, syncs: list) -> dict | None:
         for edge in membership_edges(document_rows):
             edges[edge] = edges.get(edge, 0) + 1
     order = sorted(drawn, key=str)
-    return _view_record(drawn, order, ranges, edges_range, edges, result, max_nodes, physics_threshold)
+    return _view_record(drawn, order, edges, result, max_nodes, physics_threshold)
 
 
-def _view_record(drawn, order, ranges, edges_range, edges, result, max_nodes, physics_threshold, view=None) -> dict:
+def _view_record(drawn, order, edges, result, max_nodes, physics_threshold, view=None) -> dict:
     if view is None:
         view = ViewGlobal(result.state.plan.facts) if result.facts is None else ViewGlobal(result.facts)
     attributes = node_attributes(view.types, view.kinds, view.names, view.labels, view.links, order)
     return {
         "title": VIEW_TITLE, "max_nodes": max_nodes, "physics_threshold": physics_threshold,
-        "order": [str(n) for n in order], "ranges": ranges,
+        "order": [str(n) for n in order],
         "degrees": [drawn.degree(n) for n in order],
         "attributes": [_attributes_text(attributes[n]) for n in order],
         "labels": dict(view.labels),
         "structure": _drawn_keys(order, _edge_keys(drawn)),
-        "edges_range": edges_range,
         "roles": _role_labels_key(view, result.state.role_subjects),
         "edges": edges,
     }
@@ -294,11 +286,8 @@ def _patch_view(result: BuildResult, path: Path, syncs: list) -> dict:
         dirty.update(person for person, organisation, _, _ in edges if organisation in renamed)
     degrees = dict(zip(record["order"], record["degrees"]))
     before = dict(zip(record["order"], record["attributes"]))
-    ranges = dict(zip(record["order"], record["ranges"]))
-    texts = {}
-    for node in order:
-        if node in dirty or drawn_degree[node] != degrees[node] or _attributes_text(attributes[node]) != before[node]:
-            texts[node] = None
+    texts = {node for node in order
+             if node in dirty or drawn_degree[node] != degrees[node] or _attributes_text(attributes[node]) != before[node]}
     # The new entries of the documents made again, and the identifiers of those made again or deleted.
     new_roles: dict[str, list] = {}
     new_mentions: dict[str, list] = {}
@@ -313,37 +302,35 @@ def _patch_view(result: BuildResult, path: Path, syncs: list) -> dict:
     try:
         if TextSource.identity_of(source_fd) != tuple(record["html"]):
             raise _ViewFallback("graph.html changed")
-        nodes: list = []
-        for node in order:
-            if node not in texts:
-                nodes.append(tuple(ranges[node]))
-                continue
-            offset, length = ranges[node]
-            old = json.loads(os.pread(source_fd, length, offset).decode("utf-8"))
-            roles = [r for r in old["roles"] if r["document"] not in gone] + new_roles.get(node, [])
-            for role in roles:
-                role["organisation"] = view.labels[role["organisation_id"]]
-            roles.sort(key=role_order)
-            check_roles([roles])
-            mentions = [m for m in old["mentions"] if m["document"] not in gone] + new_mentions.get(node, [])
-            mentions.sort(key=mention_order)
-            own = graph_of({node} | {e[0] for e in incident.get(node, ())} | {e[1] for e in incident.get(node, ())},
-                           incident.get(node, ()))
-            own.nodes[node].update(attributes[node], roles=roles, mentions=mentions)
-            nodes.append(render.node_data(node, own, (old["x"], old["y"])))
-        physics = len(order) <= physics_threshold
-        omitted = Counter(str(types[node] or "Other") for node in types if node not in chosen)
-        whole = (len(types), len(all_edges))  # no focus, no type filter: the part asked for is the whole
-        meta = render.page_meta(VIEW_TITLE, physics, None, whole, whole, (len(order), len(drawn_edges)), omitted)
-        type_data = render.type_legend(str(types[node] or "Other") for node in order)
-        if keys[1] == record["structure"][1]:
-            edges_part = tuple(record["edges_range"])
-        else:
-            edges_part = render.edge_data(graph_of(chosen, drawn_edges))
-        new_ranges, edges_range = _write_page(path, VIEW_TITLE, edges_part, meta, nodes, type_data, syncs, source_fd)
+        old_nodes, old_edges = render.unpack_page(_read_page(source_fd, VIEW_TITLE))
     finally:
         os.close(source_fd)
-    return {**record, "ranges": new_ranges, "edges_range": edges_range, "structure": keys,
+    if [node["id"] for node in old_nodes] != order:
+        raise _ViewFallback("graph.html draws other nodes than recorded")
+    nodes: list = []
+    for node, old in zip(order, old_nodes):
+        if node not in texts:
+            nodes.append(old)
+            continue
+        roles = [r for r in old["roles"] if r["document"] not in gone] + new_roles.get(node, [])
+        for role in roles:
+            role["organisation"] = view.labels[role["organisation_id"]]
+        roles.sort(key=role_order)
+        check_roles([roles])
+        mentions = [m for m in old["mentions"] if m["document"] not in gone] + new_mentions.get(node, [])
+        mentions.sort(key=mention_order)
+        own = graph_of({node} | {e[0] for e in incident.get(node, ())} | {e[1] for e in incident.get(node, ())},
+                       incident.get(node, ()))
+        own.nodes[node].update(attributes[node], roles=roles, mentions=mentions)
+        nodes.append(render.node_data(node, own, (old["x"], old["y"])))
+    physics = len(order) <= physics_threshold
+    omitted = Counter(str(types[node] or "Other") for node in types if node not in chosen)
+    whole = (len(types), len(all_edges))  # no focus, no type filter: the part asked for is the whole
+    meta = render.page_meta(VIEW_TITLE, physics, None, whole, whole, (len(order), len(drawn_edges)), omitted)
+    type_data = render.type_legend(str(types[node] or "Other") for node in order)
+    edge_list = old_edges if keys[1] == record["structure"][1] else render.edge_data(graph_of(chosen, drawn_edges))
+    _write_page(path, VIEW_TITLE, render.pack_page(nodes, edge_list, meta, type_data), syncs)
+    return {**record, "structure": keys,
             "degrees": [drawn_degree[n] for n in order],
             "attributes": [_attributes_text(attributes[n]) for n in order], "labels": dict(view.labels),
             "edges": edges}

@@ -210,3 +210,24 @@ def test_large_page_draws_the_top_nodes_and_says_what_is_left_out(open_view):
     view.page.fill("#search", "person 8")
     view.page.press("#search", "Enter")
     assert view.page.locator("#panel .panel-title").inner_text() == "Person 8"
+
+
+def test_large_page_labels_the_selected_nodes_edges_and_draws_arrows_zoomed_in(open_view):
+    """Past the physics threshold every edge's label and arrow would take most of each frame: only
+    the selected node's edges are labelled, and arrows are drawn once zoomed in to see them."""
+    view = open_view("large", synthetic_network(5000))
+    labelled = "() => kgView.edges.get().filter(e => e.label !== undefined).map(e => [e.from, e.to, e.label])"
+    assert view.js(labelled) == []
+    assert view.js("() => kgView.network.edgesHandler.options.arrows.to.enabled") is False
+    person = ID + "person/00008"
+    view.js("id => kgView.select(id, false)", person)
+    shown = view.js(labelled)
+    assert shown and all(person in (source, target) and label == "direktør" for source, target, label in shown)
+    assert len(shown) == view.js("id => kgView.network.getConnectedEdges(id).length", person)
+    view.js("() => kgView.network.moveTo({scale: 1.5})")
+    view.page.mouse.move(700, 450)
+    view.page.mouse.wheel(0, -100)  # a zoom by the user
+    view.page.wait_for_timeout(300)
+    assert view.js("() => kgView.network.edgesHandler.options.arrows.to.enabled") is True
+    view.page.click("#reset")
+    assert view.js(labelled) == []

@@ -6,6 +6,12 @@
   "use strict";
 
   const data = JSON.parse(document.getElementById("graph-data").textContent);
+  // Texts are written once in data.strings (index 0: none) and documents once in data.documents;
+  // edges are [from, to, relation, label, curve] rows with nodes by position (graph/render.py, pack_page).
+  const text = (index) => data.strings[index];
+  data.edges = data.edges.map(([from, to, relation, label, curve], index) => ({
+    id: "e" + index, from: data.nodes[from].id, to: data.nodes[to].id, relation: text(relation), label: text(label), curve,
+  }));
   const byId = new Map(data.nodes.map((node) => [node.id, node]));
   const styleOf = new Map(data.types.map((t) => [t.type, t]));
   const fallbackStyle = { color: "#8c8c8c", shape: "dot", symbol: "●" };
@@ -82,7 +88,7 @@
       id: edge.id,
       from: edge.from,
       to: edge.to,
-      label: shorten(edge.label, 40),
+      label: large ? undefined : shorten(edge.label, 40),
       width: isRole ? 2 : 1,
       color: { color: isRole ? "#7f9cc0" : "#c3c8d1", highlight: "#1f2937", hover: "#4b5563" },
     };
@@ -93,13 +99,17 @@
     return item;
   }
 
+  const large = !data.meta.physics;
   const nodes = new vis.DataSet(data.nodes.map(visNode));
   const edges = new vis.DataSet(data.edges.map(visEdge));
   let visible = new Set(byId.keys());
   const nodeView = new vis.DataView(nodes, { filter: (item) => visible.has(item.id) });
   const edgeView = new vis.DataView(edges, { filter: (item) => visible.has(item.from) && visible.has(item.to) });
 
-  const large = !data.meta.physics;
+  // Arrow heads are most of a frame's drawing; on a large view they are drawn only once zoomed in
+  // far enough to see them (below this scale they are a pixel or less).
+  const ARROW_SCALE = 0.5;
+  let arrows = !large;
   const options = {
     autoResize: true,
     nodes: {
@@ -109,7 +119,7 @@
       scaling: { label: { drawThreshold: 7 } },
     },
     edges: {
-      arrows: { to: { enabled: true, scaleFactor: 0.45 } },
+      arrows: { to: { enabled: arrows, scaleFactor: 0.45 } },
       font: { size: 12, face: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", color: "#5b6270", strokeWidth: 4, strokeColor: "#ffffff", align: "horizontal" },
       smooth: false,
       selectionWidth: 1.5,
@@ -158,7 +168,18 @@
   function fitWithMargin() {
     network.fit({ maxZoomLevel: 1.4 });
     network.moveTo({ scale: network.getScale() * 0.9 });
+    showArrows();
   }
+
+  /** A large view's arrow heads: on when zoomed in to ARROW_SCALE or more, off below. */
+  function showArrows() {
+    const wanted = !large || network.getScale() >= ARROW_SCALE;
+    if (wanted === arrows) return;
+    arrows = wanted;
+    network.setOptions({ edges: { arrows: { to: { enabled: wanted, scaleFactor: 0.45 } } } });
+  }
+  network.on("zoom", showArrows);
+  network.on("animationFinished", showArrows);
 
   // --- Legend and filters ------------------------------------------------------------------
 
@@ -384,7 +405,44 @@
     return line;
   }
 
+  const sectorNodes = new Map(data.nodes.filter((n) => n.type === "Sector").reverse().map((n) => [n.label, n]));
+
+  /** A node's roles and mentions, read from their rows of indices when its panel first opens. */
+  const details = new Map();
+  function detailsOf(node) {
+    if (!details.has(node.id)) {
+      const roles = node.roles.map((row) => {
+        const [document, title] = data.documents[row[6]];
+        return {
+          title: text(row[0]), role: text(row[1]), organisation: text(row[2]), organisation_id: text(row[3]),
+          date: text(row[4]), evidence: text(row[5]), document, document_title: title, qualifiers: row.slice(7).map(text),
+        };
+      });
+      const mentions = node.mentions.map((row) => {
+        const [document, title] = data.documents[row[0]];
+        return { document, title, date: text(row[1]), evidence: text(row[2]) };
+      });
+      details.set(node.id, { roles, mentions });
+    }
+    return details.get(node.id);
+  }
+
+  /** A large view labels only the selected node's edges: every edge's label, drawn in each frame
+   *  whatever is on screen, would take most of the frame. */
+  let labelled = [];
+  function labelEdges(id) {
+    if (!large) return;
+    const wanted = id && byId.has(id) ? Array.from(new Set(links.get(id).map((link) => link.edge))) : [];
+    const keep = new Set(wanted);
+    edges.update([
+      ...labelled.filter((edge) => !keep.has(edge)).map((edge) => ({ id: edge.id, label: undefined })),
+      ...wanted.map((edge) => ({ id: edge.id, label: shorten(edge.label, 40) })),
+    ]);
+    labelled = wanted;
+  }
+
   function showPanel(id) {
+    labelEdges(id);
     const panel = $("panel");
     panel.replaceChildren();
     const node = id && byId.get(id);
@@ -415,16 +473,17 @@
     if (node.sectors.length) {
       const chips = el("span", "chips");
       for (const sector of node.sectors) {
-        const sectorNode = data.nodes.find((n) => n.type === "Sector" && n.label === sector);
+        const sectorNode = sectorNodes.get(sector);
         chips.append(sectorNode ? nodeButton(sectorNode.id, sector) : el("span", "chip", sector));
       }
       fact("Sectors", chips);
     }
     if (facts.childElementCount) panel.append(facts);
 
-    if (node.roles.length) {
-      const block = section("Roles", node.roles.length);
-      for (const role of node.roles) {
+    const { roles, mentions } = detailsOf(node);
+    if (roles.length) {
+      const block = section("Roles", roles.length);
+      for (const role of roles) {
         const card = el("article", "card");
         const headline = el("p", "role-line");
         headline.append(el("strong", null, role.title || role.role || "member"));
@@ -461,15 +520,15 @@
       panel.append(block);
     }
 
-    if (node.mentions.length) {
-      const block = section("Mentioned in", node.mentions.length);
-      for (const mention of node.mentions.slice(0, LIST_LIMIT)) {
+    if (mentions.length) {
+      const block = section("Mentioned in", mentions.length);
+      for (const mention of mentions.slice(0, LIST_LIMIT)) {
         const card = el("article", "card");
         card.append(source(mention.document, mention.title, mention.date));
         if (mention.evidence) card.append(el("blockquote", "evidence", mention.evidence));
         block.append(card);
       }
-      if (node.mentions.length > LIST_LIMIT) block.append(el("p", "muted", "… and " + number(node.mentions.length - LIST_LIMIT) + " more"));
+      if (mentions.length > LIST_LIMIT) block.append(el("p", "muted", "… and " + number(mentions.length - LIST_LIMIT) + " more"));
       panel.append(block);
     }
     panel.append(el("p", "iri", node.id));
