@@ -3,16 +3,12 @@ build's store with only the changed documents' named graphs and the changed defa
 triples replaced (an incremental build)."""
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from .atomic import remove_tree
 from .rdf import TURTLE_HEADER, Chunk, Graph, chunk_trig, chunk_trig_utf8
-
-log = logging.getLogger(__name__)
 
 
 # Quads per bulk load. One bulk load of a whole big graph buffers it in memory (1.2 GB above the
@@ -33,18 +29,7 @@ def write_store(graph: Graph | list[ox.Quad], directory: Path) -> None:
         store.bulk_extend(graph)
         store.flush()
         return
-    batches = _batches(graph.chunks, BULK_LOAD_QUADS)
-    try:
-        _bulk_load(directory, batches)
-    except OSError as error:
-        if len(batches) == 1:
-            raise
-        # RocksDB can lose track of a file when one bulk load's files are ingested while it
-        # compacts the previous load's (seen once in a 10k-document build under load). One
-        # load of everything does not meet it: the memory it costs is the lesser harm.
-        log.warning("the store is loaded again in one piece: a batched load failed (%s)", error)
-        remove_tree(directory)
-        _bulk_load(directory, [graph.chunks])
+    _bulk_load(directory, _batches(graph.chunks, BULK_LOAD_QUADS))
 
 
 def _batches(chunks: list[Chunk], quads: int) -> list[list[Chunk]]:
@@ -79,7 +64,6 @@ def _bulk_load(directory: Path, batches: list[list[Chunk]]) -> None:
         store.flush()
     finally:
         source.unlink(missing_ok=True)
-        del store  # closed now, even while an error's traceback holds this frame
 
 
 def update_store(previous: Path, directory: Path, removed: list[str], added: list[Chunk],

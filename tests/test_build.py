@@ -76,30 +76,6 @@ def test_a_store_loaded_in_many_batches_holds_every_quad_of_the_graph(seeds_out,
     assert sorted(map(str, batched)) == sorted(map(str, seeds_store))
 
 
-def test_a_failed_batched_store_load_is_loaded_again_in_one_piece(seeds_store, tmp_path, monkeypatch, caplog):
-    """RocksDB once lost a file between two bulk loads of a big build: the half-made store is
-    thrown away and the graph loaded in one piece, and the build goes on."""
-    from graph import store as store_module
-    from graph.build import build
-
-    monkeypatch.setattr(store_module, "BULK_LOAD_QUADS", 40)
-    real_load, loads = store_module._bulk_load, []
-
-    def failing_once(directory, batches):
-        loads.append(len(batches))
-        if len(loads) == 1:
-            real_load(directory, batches[:2])
-            raise OSError("IO error: No such file or directory: while stat a file for size: 000208.sst")
-        real_load(directory, batches)
-
-    monkeypatch.setattr(store_module, "_bulk_load", failing_once)
-    store_module.write_store(build([SEEDS]).graph, tmp_path / "store")
-    assert loads[0] > 2 and loads[1:] == [1]
-    assert "loaded again in one piece" in caplog.text
-    reloaded = ox.Store.read_only(str(tmp_path / "store"))
-    assert sorted(map(str, reloaded)) == sorted(map(str, seeds_store))
-
-
 def test_build_report_lists_documents_with_their_hashes(seeds_build):
     report = json.loads((seeds_build.out / "build-report.json").read_text(encoding="utf-8"))
     assert report["skipped"] == []
