@@ -13,6 +13,7 @@ graph.view_page, graph.store). Either way the outputs are the bytes of a clean b
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import logging
@@ -155,6 +156,11 @@ def write_outputs(result: BuildResult, out_dir: str | os.PathLike, *, view: bool
     two builds."""
     out = Path(out_dir)
     ensure_replaceable(out)
+    with _writer_lock(out):
+        return _write_outputs(result, out, view, store)
+
+
+def _write_outputs(result: BuildResult, out: Path, view: bool, store: bool) -> dict[str, str]:
     staging = out.with_name(f".{out.name}.new")
     remove_tree(staging)
     staging.mkdir(parents=True)
@@ -275,6 +281,27 @@ def _indented_json(value, indent: str = "") -> str:
 
 
 _encode_string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes a string with
+
+
+@contextlib.contextmanager
+def _writer_lock(out: Path):
+    """One writer per output folder: two builds into one --out would share its staging folder
+    (each removing what the other writes). The lock file beside it stays; the lock goes with the
+    process, however it ends."""
+    from .errors import KgError
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    with open(out.with_name(f".{out.name}.lock"), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise KgError(f"another build is writing {out} now: wait for it to finish, or choose another --out") from None
+        yield
 
 
 def _exchange(first: Path, second: Path) -> bool:

@@ -427,3 +427,18 @@ def test_stats_prints_tables(seeds_out):
     for title in ("entities per type", "links per relation", "top 3 entities by degree"):
         assert f"\n{title}\n" in result.stdout
     assert re.search(r"^kg:Person\s+10$", result.stdout, re.MULTILINE)
+
+
+def test_a_second_build_into_the_same_folder_at_once_is_refused(seeds_copy):
+    """Two builds into one --out would share its staging folder: while one writes, the other stops
+    with a clear error and the outputs stay those of the last build."""
+    import fcntl
+
+    before = hashlib.sha256((seeds_copy / "graph.ttl").read_bytes()).hexdigest()
+    with open(seeds_copy.with_name(f".{seeds_copy.name}.lock"), "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = kg("build", SEEDS, "--out", seeds_copy)
+    assert result.exit_code != 0
+    assert "another build is writing" in result.output
+    assert hashlib.sha256((seeds_copy / "graph.ttl").read_bytes()).hexdigest() == before
+    assert kg("build", SEEDS, "--out", seeds_copy).exit_code == 0  # the lock went with its holder
