@@ -128,9 +128,13 @@ def _write_page(path: Path, title: str, data: dict, syncs: list | None) -> None:
     from .render import page_html
 
     with new_file(path, syncs) as fd:
-        view = memoryview(page_html(data, title).encode("utf-8"))
-        while view:
-            view = view[os.write(fd, view):]
+        _write_all(fd, page_html(data, title).encode("utf-8"))
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _read_page(fd: int, title: str) -> dict:
@@ -184,7 +188,13 @@ def _render_view(result: BuildResult, path: Path, syncs: list) -> dict | None:
         for edge in membership_edges(document_rows):
             edges[edge] = edges.get(edge, 0) + 1
     order = sorted(drawn, key=str)
-    return _view_record(drawn, order, edges, result, max_nodes, physics_threshold)
+    return {**_view_record(drawn, order, edges, result, max_nodes, physics_threshold),
+            "page_meta": _page_meta_key(data["meta"], data["types"])}
+
+
+def _page_meta_key(meta: dict, types: list) -> str:
+    """What of a page is neither a node nor an edge (counts, notes, legend), as one comparable text."""
+    return json.dumps([meta, types], sort_keys=True, ensure_ascii=False)
 
 
 def _view_record(drawn, order, edges, result, max_nodes, physics_threshold, view=None) -> dict:
@@ -298,6 +308,18 @@ def _patch_view(result: BuildResult, path: Path, syncs: list) -> dict:
         for entity, by_document in mentions.items():
             new_mentions.setdefault(entity, []).extend(by_document.values())
     gone = set(plan.touched())  # a role's or mention's "document" is the document's identifier
+    physics = len(order) <= physics_threshold
+    omitted = Counter(str(types[node] or "Other") for node in types if node not in chosen)
+    whole = (len(types), len(all_edges))  # no focus, no type filter: the part asked for is the whole
+    meta = render.page_meta(VIEW_TITLE, physics, None, whole, whole, (len(order), len(drawn_edges)), omitted)
+    type_data = render.type_legend(str(types[node] or "Other") for node in order)
+    page_meta = _page_meta_key(meta, type_data)
+    patched = {**record, "structure": keys, "degrees": [drawn_degree[n] for n in order],
+               "attributes": [_attributes_text(attributes[n]) for n in order], "labels": dict(view.labels),
+               "edges": edges, "page_meta": page_meta}
+    if not texts and keys == record["structure"] and page_meta == record.get("page_meta"):
+        _copy_page(html, tuple(record["html"]), path, syncs)  # no node, edge or note changed: the same bytes
+        return patched
     source_fd = os.open(html, os.O_RDONLY)
     try:
         if TextSource.identity_of(source_fd) != tuple(record["html"]):
@@ -323,14 +345,16 @@ def _patch_view(result: BuildResult, path: Path, syncs: list) -> dict:
                        incident.get(node, ()))
         own.nodes[node].update(attributes[node], roles=roles, mentions=mentions)
         nodes.append(render.node_data(node, own, (old["x"], old["y"])))
-    physics = len(order) <= physics_threshold
-    omitted = Counter(str(types[node] or "Other") for node in types if node not in chosen)
-    whole = (len(types), len(all_edges))  # no focus, no type filter: the part asked for is the whole
-    meta = render.page_meta(VIEW_TITLE, physics, None, whole, whole, (len(order), len(drawn_edges)), omitted)
-    type_data = render.type_legend(str(types[node] or "Other") for node in order)
     edge_list = old_edges if keys[1] == record["structure"][1] else render.edge_data(graph_of(chosen, drawn_edges))
     _write_page(path, VIEW_TITLE, render.pack_page(nodes, edge_list, meta, type_data), syncs)
-    return {**record, "structure": keys,
-            "degrees": [drawn_degree[n] for n in order],
-            "attributes": [_attributes_text(attributes[n]) for n in order], "labels": dict(view.labels),
-            "edges": edges}
+    return patched
+
+
+def _copy_page(source: Path, identity: tuple, path: Path, syncs: list) -> None:
+    """The previous graph.html, copied while it is still the recorded one."""
+    with open(source, "rb") as previous:
+        if TextSource.identity_of(previous.fileno()) != identity:
+            raise _ViewFallback("graph.html changed")
+        with new_file(path, syncs) as fd:
+            while chunk := previous.read(1 << 24):
+                _write_all(fd, chunk)

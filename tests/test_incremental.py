@@ -308,3 +308,21 @@ def test_the_single_pickle_of_earlier_versions_is_still_read(generated, tmp_path
     result = rebuild(generated, out)
     assert result.cache.hits == len(documents)
     assert snapshot(out) == clean(generated, tmp_path / "clean")
+
+
+def test_a_rebuild_that_changes_nothing_drawn_copies_the_page(scene, monkeypatch):
+    """Unpacking and packing a big page takes seconds; with no node, edge or note to change the
+    previous page's bytes are the new page."""
+    import graph.render
+
+    corpus, out = scene
+    rebuild(corpus, out)
+    before = snapshot(out)
+
+    def no_packing(*args, **kwargs):
+        raise AssertionError("the page was packed again")
+
+    monkeypatch.setattr(graph.render, "pack_page", no_packing)
+    monkeypatch.setattr(graph.render, "unpack_page", no_packing)
+    assert incremental(rebuild(corpus, out))
+    assert snapshot(out) == before
