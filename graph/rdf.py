@@ -521,18 +521,17 @@ class Graph:
         return list(ox.parse(input=data, format=ox.RdfFormat.TRIG))
 
 
-def chunk_trig(chunk) -> str:
-    """One chunk as TriG statements (after TURTLE_HEADER)."""
-    if chunk.graph is None:
-        return chunk.text + " .\n"
-    return f"<{chunk.graph}> {{\n{chunk.text} .\n}}\n"
-
-
 def chunk_trig_utf8(chunk) -> list[bytes]:
-    """chunk_trig(chunk) as UTF-8, in pieces (the chunk's own bytes are not copied)."""
+    """One chunk as TriG statements (after TURTLE_HEADER), as UTF-8 pieces (the chunk's own bytes
+    are not copied)."""
     if chunk.graph is None:
         return [chunk.utf8, b" .\n"]
     return [f"<{chunk.graph}> {{\n".encode("utf-8"), chunk.utf8, b" .\n}\n"]
+
+
+def chunk_trig(chunk) -> str:
+    """chunk_trig_utf8(chunk) as one text."""
+    return b"".join(chunk_trig_utf8(chunk)).decode("utf-8")
 
 
 Statements = list[tuple[str, list[tuple[str, str]]]]  # (subject text, [(predicate text, object text)])

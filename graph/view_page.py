@@ -24,7 +24,7 @@ from .atomic import new_file, write_bytes_atomically
 from .layout import VIEW_FILE, VIEW_TITLE
 from .network import (Ambiguous, ViewFacts, ViewGlobal, check_roles, membership_edges, mention_order,
                       network_from_store, no_gc, node_attributes, role_order)
-from .splice import StaleSource, TextSource, file_identity
+from .splice import Sink, StaleSource, TextSource, file_identity
 
 if TYPE_CHECKING:
     from .build import BuildResult
@@ -352,9 +352,13 @@ def _patch_view(result: BuildResult, path: Path, syncs: list) -> dict:
 
 def _copy_page(source: Path, identity: tuple, path: Path, syncs: list) -> None:
     """The previous graph.html, copied while it is still the recorded one."""
-    with open(source, "rb") as previous:
-        if TextSource.identity_of(previous.fileno()) != identity:
+    previous = os.open(source, os.O_RDONLY)
+    try:
+        if TextSource.identity_of(previous) != identity:
             raise _ViewFallback("graph.html changed")
         with new_file(path, syncs) as fd:
-            while chunk := previous.read(1 << 24):
-                _write_all(fd, chunk)
+            sink = Sink(fd)  # the kernel copies the bytes
+            sink.copy(previous, 0, os.fstat(previous).st_size)
+            sink.close()
+    finally:
+        os.close(previous)
