@@ -62,7 +62,10 @@ def select(source: GraphSource | None, sparql: str) -> list[dict[str, str | None
 def network(source: GraphSource | None = None) -> nx.MultiDiGraph:
     """The graph as a networkx network of people, organisations, places, sectors and papers."""
     from .network import network_from_store
+    from .query import open_network
 
+    if source is None or isinstance(source, (str, os.PathLike)):
+        return open_network(source)  # a build folder's view is read from its record where it can be
     return network_from_store(store(source))
 
 

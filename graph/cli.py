@@ -201,13 +201,12 @@ def export(graph_path, fmt, output):
 @user_errors
 def render(graph_path, output, focus, depth, types, max_nodes):
     """Write the interactive HTML network view (works offline, one file)."""
-    from .network import network_from_store
-    from .query import open_store
+    from .query import open_network
     from .render import render_html
 
     kept = {t.strip() for t in types.split(",")} if types else None
     try:
-        drawn = render_html(network_from_store(open_store(graph_path)), output, focus=focus, depth=depth, types=kept,
+        drawn = render_html(open_network(graph_path), output, focus=focus, depth=depth, types=kept,
                             max_nodes=max_nodes)
     except ValueError as error:
         raise KgError(str(error)) from error

@@ -12,7 +12,6 @@ not vouch for raises Fallback, and the build is a full one.
 from __future__ import annotations
 
 import logging
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,6 @@ from .rdf import (IRIs, Chunk, Graph, add_ontology_facts, document_chunk, entity
                   ontology_statements, role_statements, statements_chunk)
 from .records import Extraction
 from .resolve import Corpus, MixedTypes, Tally, rename_persons, resolve_tally
-from .segments import Segments
 from .splice import StoredChunk, TextSource, file_identity
 from .store import store_identity
 from .workers import PendingExtraction
@@ -64,17 +62,13 @@ class IncrementalBuild:
         self.cache, self.knowledge, self.base, self.jobs, self.progress = cache, knowledge, base, jobs, progress
         self.max_bytes = max_bytes
         self.state = previous.state
-        self.records = Segments(previous.directory, "documents", self.state["records"])
+        self.records = previous.document_records()
 
     def old_record(self, identifier: str) -> tuple:
-        data = self.records.get(identifier)
         try:
-            record = unpack_record(data)
-            if record[0] != f"{identifier}\x1f{self.state['documents'][identifier][6]}":
-                raise ValueError("the record is not its document's")
-        except (EOFError, ValueError, TypeError, IndexError, KeyError, zlib.error) as error:
-            raise Fallback(f"no usable record of {identifier}: {error}") from error
-        return record
+            return self.previous.document_record(identifier, self.records)
+        except ValueError as error:
+            raise Fallback(str(error)) from error
 
     def run(self) -> tuple[Corpus, Graph, NextState]:
         """The corpus, the graph (its unchanged documents' Turtle read from the previous

@@ -25,8 +25,9 @@ import pyoxigraph as ox
 
 from .atomic import Background, write_bytes_atomically
 from .knowledge import Knowledge
-from .network import Ambiguous, DocumentFacts, membership_edges
-from .rdf import IRIs, entity_statements, role_statements
+from .layout import CACHE_DIR, STORE_DIR
+from .network import Ambiguous, DocumentFacts, ViewFacts, membership_edges, no_gc
+from .rdf import IRIs, add_ontology_facts, entity_statements, role_statements
 from .read import read_file
 from .records import Document, Extraction, Skip
 from .resolve import Tally
@@ -214,6 +215,8 @@ class PreviousBuild:
         except (EOFError, ValueError, TypeError) as error:
             self.damage.append(f"{path.name} is damaged ({error})")
             return None
+        if name == "state" and self.key is None:  # `of_outputs`: the key is checked against the base it names
+            self.key = stored.get("key")
         if stored.get("key") != self.key:
             self.damage.append("the rules, the base IRI or kg's code changed since the previous build"
                                if name == "state" else f"{path.name} belongs to other rules or code")
@@ -225,9 +228,35 @@ class PreviousBuild:
             return None
         return stored["data"]
 
+    @classmethod
+    def of_outputs(cls, folder: Path, knowledge: Knowledge) -> "PreviousBuild | None":
+        """The record of the build whose outputs are in `folder`, if these rules and this code
+        made it (its base IRI is the one it names), else None."""
+        previous = cls(Path(folder) / CACHE_DIR, None)
+        if not (previous.directory / cls.FILES["state"]).is_file():
+            return None
+        state = previous.part("state")
+        if state is None or not isinstance(state.get("base"), str) or previous.key != code_fingerprint(knowledge, state["base"]):
+            return None
+        return previous
+
     @property
     def state(self) -> dict:
         return self.part("state")
+
+    def document_record(self, identifier: str, records: Segments) -> tuple:
+        """A document's record (document_record's fields), checked to be of the document as it
+        was built (ValueError if not)."""
+        try:
+            record = unpack_record(records.get(identifier))
+            if record[0] != f"{identifier}\x1f{self.state['documents'][identifier][6]}":
+                raise ValueError("the record is not its document's")
+        except (EOFError, ValueError, TypeError, IndexError, KeyError, zlib.error) as error:
+            raise ValueError(f"no usable record of {identifier}: {error}") from error
+        return record
+
+    def document_records(self) -> Segments:
+        return Segments(self.directory, "documents", self.state["records"])
 
     def folder(self) -> Path:
         """The outputs this record describes: the folder holding the cache folder."""
@@ -387,6 +416,7 @@ class NextState:
     def save(self, directory: Path, documents: list[Document]) -> None:
         index = self.records.save_to(directory, [d.identifier for d in documents])
         state = {
+            "base": self.base,
             "max_bytes": self.max_bytes,
             "documents": {d.identifier: (d.path, *(self.stats.get(d.identifier) or (None,) * 5), d.content_hash,
                                          d.encoding, d.media_type) for d in documents},
@@ -464,3 +494,44 @@ def full_state(result: BuildResult, key: str, base: str, max_bytes: int, stats, 
     default = {"entities": entity_statements(iris, corpus, result.knowledge), "roles": role_part}
     return NextState(key, base, max_bytes, stats, corpus.tally, corpus.renames, sorted(corpus.entities), roles, refs,
                      records, default, rows_by_id.get, [subject for subject, _ in role_part])
+
+
+def recorded_network(folder: Path, knowledge: Knowledge | None = None):
+    """The view's network of the build whose outputs are in `folder`, read from its record while
+    the store there is the one that build wrote: what network_from_store reads from that store
+    (the record holds the triples the view reads: the default graph's statements and each
+    document's view rows), in seconds where reading a big store's million rows takes minutes.
+    None where the record cannot vouch for the store (an update changed it, other rules or code)."""
+    from .knowledge import load_knowledge
+    from .store import store_identity
+
+    knowledge = knowledge or load_knowledge()
+    previous = PreviousBuild.of_outputs(folder, knowledge)
+    if previous is None:
+        return None
+    state = previous.state
+    if not state.get("store") or store_identity(Path(folder) / STORE_DIR) != [tuple(f) for f in state["store"]]:
+        return None
+    default = previous.part("default")
+    if default is None:
+        return None
+    facts = ViewFacts()
+    add_ontology_facts(knowledge, facts)
+    for subject, pairs in (*default["entities"], *default["roles"]):
+        facts.add(subject, pairs)
+    records = previous.document_records()
+    try:
+        for identifier in sorted(state["documents"]):
+            rows = previous.document_record(identifier, records)[1]
+            if rows is None:  # its rows leave an order to the query engine
+                return None
+            facts.add_rows(rows)
+    except ValueError:
+        return None
+    finally:
+        records.close()
+    try:
+        with no_gc():
+            return facts.network()
+    except (Ambiguous, KeyError, ValueError):  # an order left to the engine; a term not read back
+        return None

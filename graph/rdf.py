@@ -175,7 +175,18 @@ def text_term(text: str) -> tuple[str, str, str | None]:
         return "iri", text[1:-1], None
     if text.startswith("_:"):
         return "blank", text[2:], None
-    return "iri", _IRI_OF_TEXT[text], None
+    iri = _IRI_OF_TEXT.get(text)
+    return "iri", _iri_of_prefixed(text) if iri is None else iri, None
+
+
+def _iri_of_prefixed(text: str) -> str:
+    """The IRI of a prefixed name this process has not written (one read from a record): the
+    prefix's IRI and the local name unescaped, checked to be written back as `text`."""
+    prefix, _, local = text.partition(":")
+    iri = PREFIXES[prefix] + re.sub(r"\\(.)", r"\1", local)
+    if _prefixed(iri) != text:
+        raise ValueError(f"{text!r} is not a prefixed name as Oxigraph writes them")
+    return iri
 
 
 def any_term_text(node) -> str:

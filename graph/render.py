@@ -174,22 +174,86 @@ def pack_page(nodes: list[dict], edges: list[dict], meta: dict, types: list[dict
     when a panel opens; edges are [from, to, relation, label, curve] with nodes by position.
     The tables are filled in the order the nodes come, so the same nodes give the same bytes.
     """
-    strings, documents = _Table({None: 0}), _Table()
-    text, document = strings.__getitem__, documents.__getitem__
-    role_texts, mention_texts = itemgetter(*ROLE_TEXTS), itemgetter(*MENTION_TEXTS)
-    role_document, mention_document = itemgetter("document", "document_title"), itemgetter("document", "title")
-    packed = []
-    for node in nodes:
-        roles = [[*map(text, role_texts(role)), document(role_document(role)), *map(text, role["qualifiers"])]
-                 for role in node["roles"]]
-        mentions = [[document(mention_document(mention)), *map(text, mention_texts(mention))]
-                    for mention in node["mentions"]]
-        packed.append({**node, "roles": roles, "mentions": mentions})
+    packer = _Packer()
+    packed = [packer.node(node) for node in nodes]
     position = {node["id"]: index for index, node in enumerate(nodes)}
-    links = [[position[edge["from"]], position[edge["to"]], text(edge["relation"]), text(edge["label"]), edge["curve"]]
-             for edge in edges]
-    return {"documents": [list(pair) for pair in documents], "edges": links, "meta": meta, "nodes": packed,
-            "strings": list(strings), "types": types}
+    return packer.data(packed, [packer.edge(edge, position) for edge in edges], meta, types)
+
+
+def repack_page(data: dict, replaced: dict[int, dict], edges: list[dict] | None, meta: dict, types: list[dict]) -> dict:
+    """What pack_page gives for the nodes of a packed page (`data`) with those at some positions
+    replaced (`replaced`: position -> node as node_data gives it) and, unless `edges` is None,
+    other edges: the other nodes' rows are renumbered, not read back (a big page holds millions)."""
+    packer = _Packer()
+    strings, documents = packer.renumbering(data)
+    packed = []
+    for index, node in enumerate(data["nodes"]):
+        new = replaced.get(index)
+        if new is not None:
+            packed.append(packer.node(new))
+            continue
+        roles = [[*map(strings, row[:_ROLE_WIDTH]), documents(row[_ROLE_WIDTH]), *map(strings, row[_ROLE_WIDTH + 1:])]
+                 for row in node["roles"]]
+        mentions = [[documents(row[0]), *map(strings, row[1:])] for row in node["mentions"]]
+        packed.append({**node, "roles": roles, "mentions": mentions})
+    if edges is None:
+        links = [[source, target, strings(relation), strings(label), curve]
+                 for source, target, relation, label, curve in data["edges"]]
+    else:
+        position = {node["id"]: index for index, node in enumerate(data["nodes"])}
+        links = [packer.edge(edge, position) for edge in edges]
+    return packer.data(packed, links, meta, types)
+
+
+_ROLE_WIDTH = len(ROLE_TEXTS)
+
+
+class _Packer:
+    """The tables of one page being packed: each text's and document's index, in the order asked."""
+
+    def __init__(self):
+        self.strings, self.documents = _Table({None: 0}), _Table()
+        self._text, self._document = self.strings.__getitem__, self.documents.__getitem__
+
+    def node(self, node: dict) -> dict:
+        text, document = self._text, self._document
+        roles = [[*map(text, _role_texts(role)), document(_role_document(role)), *map(text, role["qualifiers"])]
+                 for role in node["roles"]]
+        mentions = [[document(_mention_document(mention)), *map(text, _mention_texts(mention))]
+                    for mention in node["mentions"]]
+        return {**node, "roles": roles, "mentions": mentions}
+
+    def edge(self, edge: dict, position: dict[str, int]) -> list:
+        return [position[edge["from"]], position[edge["to"]], self._text(edge["relation"]), self._text(edge["label"]),
+                edge["curve"]]
+
+    def renumbering(self, data: dict):
+        """Functions from a packed page's indices to this packer's (each text entered when first met)."""
+        old_strings, old_documents = data["strings"], [tuple(pair) for pair in data["documents"]]
+        string_of, document_of = [None] * len(old_strings), [None] * len(old_documents)
+        text, document = self._text, self._document
+
+        def strings(index: int) -> int:
+            found = string_of[index]
+            if found is None:
+                found = string_of[index] = text(old_strings[index])
+            return found
+
+        def documents(index: int) -> int:
+            found = document_of[index]
+            if found is None:
+                found = document_of[index] = document(old_documents[index])
+            return found
+
+        return strings, documents
+
+    def data(self, nodes: list[dict], links: list[list], meta: dict, types: list[dict]) -> dict:
+        return {"documents": [list(pair) for pair in self.documents], "edges": links, "meta": meta, "nodes": nodes,
+                "strings": list(self.strings), "types": types}
+
+
+_role_texts, _mention_texts = itemgetter(*ROLE_TEXTS), itemgetter(*MENTION_TEXTS)
+_role_document, _mention_document = itemgetter("document", "document_title"), itemgetter("document", "title")
 
 
 class _Table(dict):
@@ -202,26 +266,28 @@ class _Table(dict):
 
 def unpack_page(data: dict) -> tuple[list[dict], list[dict]]:
     """The nodes and edges `pack_page` packed, as node_data and edge_data gave them."""
-    strings, documents, nodes = data["strings"], data["documents"], data["nodes"]
-    width = len(ROLE_TEXTS)
-    unpacked = []
-    for node in nodes:
-        roles = []
-        for row in node["roles"]:
-            role = {key: strings[index] for key, index in zip(ROLE_TEXTS, row)}
-            role["document"], role["document_title"] = documents[row[width]]
-            role["qualifiers"] = [strings[index] for index in row[width + 1:]]
-            roles.append(role)
-        mentions = []
-        for row in node["mentions"]:
-            mention = {key: strings[index] for key, index in zip(MENTION_TEXTS, row[1:])}
-            mention["document"], mention["title"] = documents[row[0]]
-            mentions.append(mention)
-        unpacked.append({**node, "roles": roles, "mentions": mentions})
+    nodes, strings = data["nodes"], data["strings"]
     edges = [{"id": f"e{index}", "from": nodes[source]["id"], "to": nodes[target]["id"], "relation": strings[relation],
               "label": strings[label], "curve": curve}
              for index, (source, target, relation, label, curve) in enumerate(data["edges"])]
-    return unpacked, edges
+    return [unpack_node(data, node) for node in nodes], edges
+
+
+def unpack_node(data: dict, node: dict) -> dict:
+    """One node of a packed page (`data`), as node_data gave it."""
+    strings, documents = data["strings"], data["documents"]
+    roles = []
+    for row in node["roles"]:
+        role = {key: strings[index] for key, index in zip(ROLE_TEXTS, row)}
+        role["document"], role["document_title"] = documents[row[_ROLE_WIDTH]]
+        role["qualifiers"] = [strings[index] for index in row[_ROLE_WIDTH + 1:]]
+        roles.append(role)
+    mentions = []
+    for row in node["mentions"]:
+        mention = {key: strings[index] for key, index in zip(MENTION_TEXTS, row[1:])}
+        mention["document"], mention["title"] = documents[row[0]]
+        mentions.append(mention)
+    return {**node, "roles": roles, "mentions": mentions}
 
 
 def type_legend(drawn_types: Iterable[str]) -> list[dict]:

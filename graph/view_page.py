@@ -324,16 +324,16 @@ def _patch_view(result: BuildResult, path: Path, syncs: list) -> dict:
     try:
         if TextSource.identity_of(source_fd) != tuple(record["html"]):
             raise _ViewFallback("graph.html changed")
-        old_nodes, old_edges = render.unpack_page(_read_page(source_fd, VIEW_TITLE))
+        data = _read_page(source_fd, VIEW_TITLE)
     finally:
         os.close(source_fd)
-    if [node["id"] for node in old_nodes] != order:
+    if [node["id"] for node in data["nodes"]] != order:
         raise _ViewFallback("graph.html draws other nodes than recorded")
-    nodes: list = []
-    for node, old in zip(order, old_nodes):
+    replaced: dict[int, dict] = {}
+    for index, node in enumerate(order):
         if node not in texts:
-            nodes.append(old)
             continue
+        old = render.unpack_node(data, data["nodes"][index])
         roles = [r for r in old["roles"] if r["document"] not in gone] + new_roles.get(node, [])
         for role in roles:
             role["organisation"] = view.labels[role["organisation_id"]]
@@ -344,9 +344,9 @@ def _patch_view(result: BuildResult, path: Path, syncs: list) -> dict:
         own = graph_of({node} | {e[0] for e in incident.get(node, ())} | {e[1] for e in incident.get(node, ())},
                        incident.get(node, ()))
         own.nodes[node].update(attributes[node], roles=roles, mentions=mentions)
-        nodes.append(render.node_data(node, own, (old["x"], old["y"])))
-    edge_list = old_edges if keys[1] == record["structure"][1] else render.edge_data(graph_of(chosen, drawn_edges))
-    _write_page(path, VIEW_TITLE, render.pack_page(nodes, edge_list, meta, type_data), syncs)
+        replaced[index] = render.node_data(node, own, (old["x"], old["y"]))
+    edge_list = None if keys[1] == record["structure"][1] else render.edge_data(graph_of(chosen, drawn_edges))
+    _write_page(path, VIEW_TITLE, render.repack_page(data, replaced, edge_list, meta, type_data), syncs)
     return patched
 
 

@@ -8,6 +8,7 @@ What an interrupted incremental build leaves is tested in test_kill_during_build
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pickle
@@ -285,6 +286,52 @@ def test_the_written_page_is_render_htmls(scene, tmp_path):
     render_html(network_from_store(ox.Store.read_only(str(out / "store"))), tmp_path / "page.html",
                 title="Social services leadership graph")
     assert (tmp_path / "page.html").read_bytes() == (out / "graph.html").read_bytes()
+
+
+def network_data(network) -> tuple:
+    return sorted(network.nodes(data=True)), sorted(network.edges(keys=True, data=True))
+
+
+def test_kg_render_reads_the_view_from_the_record_while_the_store_is_the_built_one(scene, tmp_path):
+    """`kg render` on a build folder reads the view from the build's record (a big store takes
+    minutes to read): the same network as the store's, and the same page the build wrote."""
+    from graph.network import network_from_store
+    from graph.previous import recorded_network
+    from graph.query import open_store
+
+    _, out = scene
+    recorded = recorded_network(out)
+    assert recorded is not None
+    assert network_data(recorded) == network_data(network_from_store(open_store(out)))
+    result = kg("render", "--graph", out, "-o", tmp_path / "page.html")
+    assert result.exit_code == 0, result.output
+    drawn = json.loads(result.output.split(": ", 1)[1])
+    assert (drawn["nodes"], drawn["edges"]) == (recorded.number_of_nodes(), recorded.number_of_edges())
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)  # a copy keeps the files' sizes and times: the record still vouches
+    assert recorded_network(copy) is not None
+
+
+def test_after_an_update_kg_render_reads_the_store(scene, tmp_path):
+    """An update changes the store's files: the record no longer vouches for it, and the view is
+    read from the store, update included."""
+    from graph.previous import recorded_network
+
+    _, out = scene
+    update = 'INSERT DATA { <https://example.org/zed> a kg:Person ; foaf:name "Zed Zedsen" }'
+    assert kg("query", "--graph", out, "--update", update).exit_code == 0
+    assert recorded_network(out) is None
+    result = kg("render", "--graph", out, "-o", tmp_path / "page.html")
+    assert result.exit_code == 0, result.output
+    assert "Zed Zedsen" in (tmp_path / "page.html").read_text(encoding="utf-8")
+
+
+def test_a_record_of_other_code_or_rules_does_not_serve_kg_render(scene, monkeypatch):
+    from graph.previous import recorded_network
+
+    _, out = scene
+    monkeypatch.setattr(graph.previous, "code_fingerprint", lambda knowledge, base: "other")
+    assert recorded_network(out) is None
 
 
 def test_the_page_is_its_parts_around_the_data():
