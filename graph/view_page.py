@@ -105,12 +105,9 @@ def _edge_keys(drawn) -> list[tuple[str, str, str]]:
     return [(str(u), str(v), str(key)) for u, v, key in drawn.edges(keys=True)]
 
 
-def _role_labels_key(view: ViewGlobal, role_subjects) -> str:
+def _role_labels(view: ViewGlobal, role_subjects) -> dict[str, list[str]]:
     """The English labels of the role concepts, which the roles in the view name."""
-    digest = hashlib.sha256()
-    for subject in sorted(set(role_subjects)):
-        digest.update(json.dumps([subject, view.english(subject)], ensure_ascii=False).encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+    return {subject: view.english(subject) for subject in sorted(set(role_subjects))}
 
 
 def _attributes_text(attributes: dict) -> str:
@@ -208,7 +205,7 @@ def _view_record(drawn, order, edges, result, max_nodes, physics_threshold, view
         "attributes": [_attributes_text(attributes[n]) for n in order],
         "labels": dict(view.labels),
         "structure": _drawn_keys(order, _edge_keys(drawn)),
-        "roles": _role_labels_key(view, result.state.role_subjects),
+        "roles": _role_labels(view, result.state.role_subjects),
         "edges": edges,
     }
 
@@ -233,8 +230,10 @@ def _patch_view(result: BuildResult, path: Path, syncs: list) -> dict:
     if any(r[4] is None for r in (*plan.old_records.values(), *plan.new_records.values())):
         raise _ViewFallback("a document's view rows are ambiguous")
     view = ViewGlobal(plan.facts)
-    if _role_labels_key(view, state.role_subjects) != record["roles"]:
-        raise _ViewFallback("the role concepts' labels changed")
+    recorded_roles = record["roles"]
+    role_labels = _role_labels(view, state.role_subjects)
+    if any(recorded_roles.get(subject, labels) != labels for subject, labels in role_labels.items()):
+        raise _ViewFallback("a role concept's labels changed")  # a new one is named only by new roles
     edges = {tuple(edge): count for edge, count in record["edges"].items()}
     for old in plan.old_records.values():
         for edge in old[4]:
@@ -316,7 +315,7 @@ def _patch_view(result: BuildResult, path: Path, syncs: list) -> dict:
     page_meta = _page_meta_key(meta, type_data)
     patched = {**record, "structure": keys, "degrees": [drawn_degree[n] for n in order],
                "attributes": [_attributes_text(attributes[n]) for n in order], "labels": dict(view.labels),
-               "edges": edges, "page_meta": page_meta}
+               "roles": role_labels, "edges": edges, "page_meta": page_meta}
     if not texts and keys == record["structure"] and page_meta == record.get("page_meta"):
         _copy_page(html, tuple(record["html"]), path, syncs)  # no node, edge or note changed: the same bytes
         return patched

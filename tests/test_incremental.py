@@ -278,6 +278,24 @@ def test_a_patched_view_with_omitted_nodes_equals_a_rendered_one(scene, tmp_path
     assert '"omitted_nodes":0' not in (out / "graph.html").read_text(encoding="utf-8")
 
 
+def test_a_role_no_document_held_before_is_patched_into_the_view(scene, tmp_path, monkeypatch, caplog):
+    """A new role title makes a new role concept: only the new roles name it, so the page is
+    patched (not rendered whole) and equals a clean build's."""
+    monkeypatch.setitem(render_html.__kwdefaults__, "max_nodes", 60)
+    corpus, out = scene
+    rebuild(corpus, out)
+    page = (out / "graph.html").read_text(encoding="utf-8")
+    assert "fyrdirektør" not in page
+    change(sorted(corpus.iterdir())[6], "\n", "\nKari Holm, fyrdirektør i Kystverket, sagde ja.\n")
+    with caplog.at_level(logging.INFO, logger="graph"):
+        assert incremental(rebuild(corpus, out))
+    assert not [m for m in caplog.messages if m.startswith("view rendered whole")]
+    assert "role/fyrdirekt%C3%B8r> a org:Role" in (out / "graph.ttl").read_text(encoding="utf-8")
+    reference = tmp_path / "clean"
+    write_outputs(build([corpus]), reference)
+    assert snapshot(out) == snapshot(reference)
+
+
 def test_the_written_page_is_render_htmls(scene, tmp_path):
     """The build writes graph.html from its parts; render_html writes the same bytes."""
     from graph.network import network_from_store
