@@ -160,108 +160,145 @@ def page_data(
     return pack_page(nodes, edge_data(drawn), meta, type_legend(node["type"] for node in nodes))
 
 
-# A role and a mention in the page: a row of indices. Texts are indices into "strings" (0 is
-# null), documents into "documents" ([file name, title] pairs); a role's qualifiers end its row.
-ROLE_TEXTS = ("title", "role", "organisation", "organisation_id", "date", "evidence")
-MENTION_TEXTS = ("date", "evidence")
+# A role and a mention in the page: a row of indices. The short texts (titles, roles,
+# organisations, dates, qualifiers, and the edges' relations and labels) are indices into
+# "strings", sorted, 0 being null; documents are indices into "documents", sorted [file name,
+# title, sentences] entries, and a row's evidence is the place of its sentence among its
+# document's (0: none). A role row is [title, role, organisation, organisation_id, date, evidence,
+# document, *qualifiers]; a mention row [document, date, evidence]. The tables depend on which
+# texts the page holds, never on the order they come in, so a page patched after a build that
+# changed one document keeps every other node's and document's bytes (graph/view_page.py).
+ROLE_TEXTS = ("title", "role", "organisation", "organisation_id", "date")
+EVIDENCE, DOCUMENT = len(ROLE_TEXTS), len(ROLE_TEXTS) + 1
 
 
 def pack_page(nodes: list[dict], edges: list[dict], meta: dict, types: list[dict]) -> dict:
     """The page's data with every text of the nodes' details and of the edges written once.
 
     Roles and mentions (each sentence quoted by many entities, each document named by hundreds)
-    become rows of indices into one table of strings and one of documents, decoded by the page
-    when a panel opens; edges are [from, to, relation, label, curve] with nodes by position.
-    The tables are filled in the order the nodes come, so the same nodes give the same bytes.
+    become rows of indices, decoded by the page when a panel opens; edges are [from, to,
+    relation, label, curve] with nodes by position.
     """
-    packer = _Packer()
-    packed = [packer.node(node) for node in nodes]
+    tables = PageTables.of(nodes, edges)
     position = {node["id"]: index for index, node in enumerate(nodes)}
-    return packer.data(packed, [packer.edge(edge, position) for edge in edges], meta, types)
+    return tables.data([tables.node(node) for node in nodes], [tables.edge(edge, position) for edge in edges],
+                       meta, types)
 
 
-def repack_page(data: dict, replaced: dict[int, dict], edges: list[dict] | None, meta: dict, types: list[dict]) -> dict:
-    """What pack_page gives for the nodes of a packed page (`data`) with those at some positions
-    replaced (`replaced`: position -> node as node_data gives it) and, unless `edges` is None,
-    other edges: the other nodes' rows are renumbered, not read back (a big page holds millions)."""
-    packer = _Packer()
-    strings, documents = packer.renumbering(data)
-    packed = []
-    for index, node in enumerate(data["nodes"]):
-        new = replaced.get(index)
-        if new is not None:
-            packed.append(packer.node(new))
-            continue
-        roles = [[*map(strings, row[:_ROLE_WIDTH]), documents(row[_ROLE_WIDTH]), *map(strings, row[_ROLE_WIDTH + 1:])]
-                 for row in node["roles"]]
-        mentions = [[documents(row[0]), *map(strings, row[1:])] for row in node["mentions"]]
-        packed.append({**node, "roles": roles, "mentions": mentions})
-    if edges is None:
-        links = [[source, target, strings(relation), strings(label), curve]
-                 for source, target, relation, label, curve in data["edges"]]
-    else:
-        position = {node["id"]: index for index, node in enumerate(data["nodes"])}
-        links = [packer.edge(edge, position) for edge in edges]
-    return packer.data(packed, links, meta, types)
+def document_key(key: tuple) -> tuple[str, str]:
+    """The order of the page's documents: by file name, then title."""
+    return (key[0] or "", key[1] or "")
 
 
-_ROLE_WIDTH = len(ROLE_TEXTS)
+class PageTables:
+    """A page's tables: the short texts (`strings`, None first) and the documents' entries
+    (`documents`, each [file name, title, sentences]), with each one's index."""
 
+    def __init__(self, strings: list, document_keys: list[tuple], documents):
+        self.strings, self.document_keys, self.documents = strings, document_keys, documents
+        self.string_index = {text: index for index, text in enumerate(strings)}
+        self.document_index = {key: index for index, key in enumerate(document_keys)}
+        self._sentences: dict[int, dict[str, int]] = {}
 
-class _Packer:
-    """The tables of one page being packed: each text's and document's index, in the order asked."""
+    @classmethod
+    def of(cls, nodes: list[dict], edges: list[dict]) -> PageTables:
+        texts, documents, sentences = Counter(), Counter(), {}
+        for node in nodes:
+            count_uses(node, texts, documents, sentences)
+        count_edge_uses(edges, texts)
+        return cls.holding(texts, documents, sentences)
 
-    def __init__(self):
-        self.strings, self.documents = _Table({None: 0}), _Table()
-        self._text, self._document = self.strings.__getitem__, self.documents.__getitem__
+    @classmethod
+    def holding(cls, texts: Counter, documents: Counter, sentences: dict) -> PageTables:
+        """The tables of the texts and documents used (count above 0), each document's entry
+        holding the sentences `sentences` gathered for it."""
+        keys = sorted((key for key, count in documents.items() if count > 0), key=document_key)
+        strings = [None, *sorted(text for text, count in texts.items() if count > 0 and text is not None)]
+        return cls(strings, keys, [[*key, sorted(sentences[key])] for key in keys])
+
+    def sentence(self, document: int, text: str | None) -> int:
+        if text is None:
+            return 0
+        places = self._sentences.get(document)
+        if places is None:
+            places = self._sentences[document] = {s: i for i, s in enumerate(self.documents[document][2], 1)}
+        return places[text]
 
     def node(self, node: dict) -> dict:
-        text, document = self._text, self._document
-        roles = [[*map(text, _role_texts(role)), document(_role_document(role)), *map(text, role["qualifiers"])]
-                 for role in node["roles"]]
-        mentions = [[document(_mention_document(mention)), *map(text, _mention_texts(mention))]
-                    for mention in node["mentions"]]
+        text, document_index, sentence = self.string_index.__getitem__, self.document_index, self.sentence
+        roles = []
+        for role in node["roles"]:
+            document = document_index[(role["document"], role["document_title"])]
+            roles.append([*map(text, _role_texts(role)), sentence(document, role["evidence"]), document,
+                          *map(text, role["qualifiers"])])
+        mentions = []
+        for mention in node["mentions"]:
+            document = document_index[(mention["document"], mention["title"])]
+            mentions.append([document, text(mention["date"]), sentence(document, mention["evidence"])])
         return {**node, "roles": roles, "mentions": mentions}
 
     def edge(self, edge: dict, position: dict[str, int]) -> list:
-        return [position[edge["from"]], position[edge["to"]], self._text(edge["relation"]), self._text(edge["label"]),
-                edge["curve"]]
-
-    def renumbering(self, data: dict):
-        """Functions from a packed page's indices to this packer's (each text entered when first met)."""
-        old_strings, old_documents = data["strings"], [tuple(pair) for pair in data["documents"]]
-        string_of, document_of = [None] * len(old_strings), [None] * len(old_documents)
-        text, document = self._text, self._document
-
-        def strings(index: int) -> int:
-            found = string_of[index]
-            if found is None:
-                found = string_of[index] = text(old_strings[index])
-            return found
-
-        def documents(index: int) -> int:
-            found = document_of[index]
-            if found is None:
-                found = document_of[index] = document(old_documents[index])
-            return found
-
-        return strings, documents
+        text = self.string_index
+        return [position[edge["from"]], position[edge["to"]], text[edge["relation"]], text[edge["label"]], edge["curve"]]
 
     def data(self, nodes: list[dict], links: list[list], meta: dict, types: list[dict]) -> dict:
-        return {"documents": [list(pair) for pair in self.documents], "edges": links, "meta": meta, "nodes": nodes,
+        return {"documents": list(self.documents), "edges": links, "meta": meta, "nodes": nodes,
                 "strings": list(self.strings), "types": types}
 
 
-_role_texts, _mention_texts = itemgetter(*ROLE_TEXTS), itemgetter(*MENTION_TEXTS)
-_role_document, _mention_document = itemgetter("document", "document_title"), itemgetter("document", "title")
+def count_uses(node: dict, texts: Counter, documents: Counter, sentences: dict, sign: int = 1) -> None:
+    """Count (or, with sign -1, uncount) the short texts and the documents a node's roles and
+    mentions use, and gather the sentences each document's entry holds (into `sentences`)."""
+    for role in node["roles"]:
+        for text in (*_role_texts(role), *role["qualifiers"]):
+            texts[text] += sign
+        key = (role["document"], role["document_title"])
+        documents[key] += sign
+        quoted = sentences.setdefault(key, set())
+        if role["evidence"] is not None:
+            quoted.add(role["evidence"])
+    for mention in node["mentions"]:
+        texts[mention["date"]] += sign
+        key = (mention["document"], mention["title"])
+        documents[key] += sign
+        quoted = sentences.setdefault(key, set())
+        if mention["evidence"] is not None:
+            quoted.add(mention["evidence"])
 
 
-class _Table(dict):
-    """Each key's index: the order it was first asked for in."""
+def count_edge_uses(edges: list[dict], texts: Counter, sign: int = 1) -> None:
+    for edge in edges:
+        texts[edge["relation"]] += sign
+        texts[edge["label"]] += sign
 
-    def __missing__(self, key) -> int:
-        index = self[key] = len(self)
-        return index
+
+def packed_uses(node: dict, strings: Counter, documents: Counter, sign: int = 1) -> None:
+    """count_uses of a packed node: by the tables' indices."""
+    for row in node["roles"]:
+        for index in (*row[:EVIDENCE], *row[DOCUMENT + 1:]):
+            strings[index] += sign
+        documents[row[DOCUMENT]] += sign
+    for row in node["mentions"]:
+        documents[row[0]] += sign
+        strings[row[1]] += sign
+
+
+def packed_edge_uses(links: list[list], strings: Counter, sign: int = 1) -> None:
+    for link in links:
+        strings[link[2]] += sign
+        strings[link[3]] += sign
+
+
+def renumber_node(node: dict, strings: list, documents: list) -> dict:
+    """A packed node with its texts' and documents' indices mapped (old index -> new), its
+    documents' sentences being where they were."""
+    roles = [[*[strings[i] for i in row[:EVIDENCE]], row[EVIDENCE], documents[row[DOCUMENT]],
+              *[strings[i] for i in row[DOCUMENT + 1:]]] for row in node["roles"]]
+    mentions = [[documents[row[0]], strings[row[1]], row[2]] for row in node["mentions"]]
+    return {**node, "roles": roles, "mentions": mentions}
+
+
+_role_texts = itemgetter(*ROLE_TEXTS)
 
 
 def unpack_page(data: dict) -> tuple[list[dict], list[dict]]:
@@ -270,23 +307,25 @@ def unpack_page(data: dict) -> tuple[list[dict], list[dict]]:
     edges = [{"id": f"e{index}", "from": nodes[source]["id"], "to": nodes[target]["id"], "relation": strings[relation],
               "label": strings[label], "curve": curve}
              for index, (source, target, relation, label, curve) in enumerate(data["edges"])]
-    return [unpack_node(data, node) for node in nodes], edges
+    return [unpack_node(node, strings, data["documents"]) for node in nodes], edges
 
 
-def unpack_node(data: dict, node: dict) -> dict:
-    """One node of a packed page (`data`), as node_data gave it."""
-    strings, documents = data["strings"], data["documents"]
+def unpack_node(node: dict, strings: list, documents) -> dict:
+    """One packed node, as node_data gave it (`documents`: the page's entries, or anything that
+    gives one by its index)."""
     roles = []
     for row in node["roles"]:
         role = {key: strings[index] for key, index in zip(ROLE_TEXTS, row)}
-        role["document"], role["document_title"] = documents[row[_ROLE_WIDTH]]
-        role["qualifiers"] = [strings[index] for index in row[_ROLE_WIDTH + 1:]]
+        file, title, sentences = documents[row[DOCUMENT]]
+        role["evidence"] = sentences[row[EVIDENCE] - 1] if row[EVIDENCE] else None
+        role["document"], role["document_title"] = file, title
+        role["qualifiers"] = [strings[index] for index in row[DOCUMENT + 1:]]
         roles.append(role)
     mentions = []
-    for row in node["mentions"]:
-        mention = {key: strings[index] for key, index in zip(MENTION_TEXTS, row[1:])}
-        mention["document"], mention["title"] = documents[row[0]]
-        mentions.append(mention)
+    for document, date, evidence in node["mentions"]:
+        file, title, sentences = documents[document]
+        mentions.append({"date": strings[date], "evidence": sentences[evidence - 1] if evidence else None,
+                         "document": file, "title": title})
     return {**node, "roles": roles, "mentions": mentions}
 
 

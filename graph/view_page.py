@@ -1,12 +1,14 @@
 """graph.html as a build writes it: rendered whole by graph.render, or, after an incremental
 build, patched from the previous page.
 
-The page is its data's JSON between a fixed head and tail (`page_parts`); the data is the edges,
-the notes, the nodes and the legend, packed with their texts written once (render.pack_page).
-Where the nodes drawn and the pairs they link are the same as the previous build's (so the layout
-is too), the previous page's data is read back (render.unpack_page), only the nodes whose facts
-a changed document touched are made anew, and the page is packed again from the nodes of both.
-Anything else renders the page whole; either way the bytes are render_html's.
+The page is its data's JSON between a fixed head and tail (`page_parts`); the data is the
+documents' entries, the edges, the notes, the nodes and the legend, packed with their texts
+written once (render.pack_page), and the build's record says where each document entry and node
+lies in the page. Where the nodes drawn and the pairs they link are the same as the previous
+build's (so the layout is too), only the nodes whose facts a changed document touched are read
+back and made anew, with the changed documents' entries; every other node and entry is copied
+byte for byte while the tables keep their indices, else renumbered. Anything else renders the
+page whole; either way the bytes are render_html's.
 """
 from __future__ import annotations
 
@@ -120,35 +122,91 @@ class _ViewFallback(Exception):
     """The previous graph.html cannot be patched: render the view whole."""
 
 
-def _write_page(path: Path, title: str, data: dict, syncs: list | None) -> None:
-    """graph.html: the page around its packed data, as render_html writes it."""
-    from .render import page_html
+_DATA_KEYS = ("documents", "edges", "meta", "nodes", "strings", "types")  # in script_json's order
+_LISTED = ("documents", "nodes")  # written item by item, so that a patch copies the unchanged ones
 
+
+def _write_page(path: Path, title: str, data: dict, syncs: list | None) -> dict:
+    """graph.html: the page around its packed data, as render_html writes it. Returns its layout:
+    where each document entry and node lies in it, and how often each text and document is used."""
+    from . import render
+
+    strings, documents = Counter(), Counter()
+    for node in data["nodes"]:
+        render.packed_uses(node, strings, documents)
+    render.packed_edge_uses(data["edges"], strings)
+    pieces = {key: [_json(item) for item in data[key]] if key in _LISTED else _json(data[key]) for key in _DATA_KEYS}
     with new_file(path, syncs) as fd:
-        _write_all(fd, page_html(data, title).encode("utf-8"))
+        layout = _write_data(fd, title, pieces, None)
+    return {**layout, "document_keys": [tuple(entry[:2]) for entry in data["documents"]],
+            "string_uses": [strings[index] for index in range(len(data["strings"]))],
+            "document_uses": [documents[index] for index in range(len(data["documents"]))]}
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
+def _json(value) -> bytes:
+    from .render import script_json
+
+    return script_json(value).encode("utf-8")
 
 
-def _read_page(fd: int, title: str) -> dict:
-    """The packed data of a page the previous build wrote (ValueError if it is not such a page)."""
+def _write_data(fd: int, title: str, pieces: dict, source: int | None) -> dict:
+    """The page with its data's JSON written piece by piece: each piece either bytes or a
+    (start, length) range of the `source` page, copied by the kernel. The bytes are those of
+    script_json(data), which writes compact, key-sorted JSON: the concatenation of its pieces."""
     before, after = page_parts(title)
-    size = os.fstat(fd).st_size
-    chunks, offset = [], 0
-    while offset < size:
-        chunk = os.pread(fd, min(1 << 24, size - offset), offset)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        offset += len(chunk)
-    page = b"".join(chunks)
-    if not (page.startswith(before) and page.endswith(after)) or len(page) < len(before) + len(after):
-        raise ValueError("graph.html is not a page of this version")
-    return json.loads(page[len(before):len(page) - len(after)].decode("utf-8"))
+    sink = Sink(fd)
+    sink.write(before)
+
+    def put(piece) -> tuple[int, int]:
+        start = sink.position
+        if isinstance(piece, bytes):
+            sink.write(piece)
+        else:
+            sink.copy(source, piece[0], piece[1], b",")
+        return start, sink.position - start
+
+    layout = {}
+    for number, key in enumerate(_DATA_KEYS):
+        sink.write(b'%s"%s":' % (b"," if number else b"{", key.encode("ascii")))
+        if key in _LISTED:
+            sink.write(b"[")
+            spans = []
+            for index, piece in enumerate(pieces[key]):
+                if index:
+                    sink.write(b",")
+                spans.append(put(piece))
+            sink.write(b"]")
+            layout[key] = spans
+        else:
+            layout[key] = put(pieces[key])
+    sink.write(b"}" + after)
+    sink.close()
+    return layout
+
+
+class _PreviousPage:
+    """The previous graph.html's data, read piece by piece where its layout says each lies."""
+
+    def __init__(self, fd: int, layout: dict):
+        self.fd, self.layout = fd, layout
+        self._documents: dict[int, list] = {}
+
+    def read(self, span) -> object:
+        start, length = span
+        data = os.pread(self.fd, length, start)
+        if len(data) != length:
+            raise StaleSource("graph.html")
+        return json.loads(data)
+
+    def node(self, index: int) -> dict:
+        return self.read(self.layout["nodes"][index])
+
+    def __getitem__(self, index: int) -> list:
+        """A document's entry, as render.unpack_node reads it."""
+        entry = self._documents.get(index)
+        if entry is None:
+            entry = self._documents[index] = self.read(self.layout["documents"][index])
+        return entry
 
 
 def write_view(result: BuildResult, path: Path, syncs: list) -> dict | None:
@@ -176,7 +234,7 @@ def _render_view(result: BuildResult, path: Path, syncs: list) -> dict | None:
     if state is None:
         write_bytes_atomically(path, render.page_html(data, VIEW_TITLE).encode("utf-8"))
         return None
-    _write_page(path, VIEW_TITLE, data, syncs)
+    page = _write_page(path, VIEW_TITLE, data, syncs)
     rows = [state.rows(d.identifier) for d in result.documents]
     if any(r is None for r in rows):
         return None
@@ -186,7 +244,7 @@ def _render_view(result: BuildResult, path: Path, syncs: list) -> dict | None:
             edges[edge] = edges.get(edge, 0) + 1
     order = sorted(drawn, key=str)
     return {**_view_record(drawn, order, edges, result, max_nodes, physics_threshold),
-            "page_meta": _page_meta_key(data["meta"], data["types"])}
+            "page_meta": _page_meta_key(data["meta"], data["types"]), "page": page}
 
 
 def _page_meta_key(meta: dict, types: list) -> str:
@@ -319,34 +377,134 @@ def _patch_view(result: BuildResult, path: Path, syncs: list) -> dict:
     if not texts and keys == record["structure"] and page_meta == record.get("page_meta"):
         _copy_page(html, tuple(record["html"]), path, syncs)  # no node, edge or note changed: the same bytes
         return patched
+    if len(record["page"]["nodes"]) != len(order):
+        raise _ViewFallback("graph.html draws other nodes than recorded")
     source_fd = os.open(html, os.O_RDONLY)
     try:
         if TextSource.identity_of(source_fd) != tuple(record["html"]):
             raise _ViewFallback("graph.html changed")
-        data = _read_page(source_fd, VIEW_TITLE)
+        previous = _PreviousPage(source_fd, record["page"])
+        old_strings = previous.read(record["page"]["strings"])
+        replaced, uses = {}, _PageUses(record["page"], old_strings)
+        for index, node in enumerate(order):
+            if node not in texts:
+                continue
+            packed = previous.node(index)
+            if packed["id"] != node:
+                raise _ViewFallback("graph.html draws other nodes than recorded")
+            uses.take_packed(packed)
+            old = render.unpack_node(packed, old_strings, previous)
+            roles = [r for r in old["roles"] if r["document"] not in gone] + new_roles.get(node, [])
+            for role in roles:
+                role["organisation"] = view.labels[role["organisation_id"]]
+            roles.sort(key=role_order)
+            check_roles([roles])
+            mentions = [m for m in old["mentions"] if m["document"] not in gone] + new_mentions.get(node, [])
+            mentions.sort(key=mention_order)
+            own = graph_of({node} | {e[0] for e in incident.get(node, ())} | {e[1] for e in incident.get(node, ())},
+                           incident.get(node, ()))
+            own.nodes[node].update(attributes[node], roles=roles, mentions=mentions)
+            replaced[index] = render.node_data(node, own, (old["x"], old["y"]))
+        if any(uses.documents[key] for key in uses.keys if key[0] in gone):
+            raise _ViewFallback("a node not drawn anew quotes a changed document")
+        for node in replaced.values():
+            render.count_uses(node, uses.texts, uses.documents, uses.sentences)
+        edge_list = None if keys[1] == record["structure"][1] else render.edge_data(graph_of(chosen, drawn_edges))
+        if edge_list is not None:
+            packed_links = previous.read(record["page"]["edges"])
+            uses.take_edges(packed_links)
+            render.count_edge_uses(edge_list, uses.texts)
+        page = _write_patched_page(path, syncs, previous, uses, gone, order, replaced, edge_list, meta, type_data)
     finally:
         os.close(source_fd)
-    if [node["id"] for node in data["nodes"]] != order:
-        raise _ViewFallback("graph.html draws other nodes than recorded")
-    replaced: dict[int, dict] = {}
-    for index, node in enumerate(order):
-        if node not in texts:
-            continue
-        old = render.unpack_node(data, data["nodes"][index])
-        roles = [r for r in old["roles"] if r["document"] not in gone] + new_roles.get(node, [])
-        for role in roles:
-            role["organisation"] = view.labels[role["organisation_id"]]
-        roles.sort(key=role_order)
-        check_roles([roles])
-        mentions = [m for m in old["mentions"] if m["document"] not in gone] + new_mentions.get(node, [])
-        mentions.sort(key=mention_order)
-        own = graph_of({node} | {e[0] for e in incident.get(node, ())} | {e[1] for e in incident.get(node, ())},
-                       incident.get(node, ()))
-        own.nodes[node].update(attributes[node], roles=roles, mentions=mentions)
-        replaced[index] = render.node_data(node, own, (old["x"], old["y"]))
-    edge_list = None if keys[1] == record["structure"][1] else render.edge_data(graph_of(chosen, drawn_edges))
-    _write_page(path, VIEW_TITLE, render.repack_page(data, replaced, edge_list, meta, type_data), syncs)
-    return patched
+    return {**patched, "page": page}
+
+
+class _PageUses:
+    """How often the previous page's texts and documents are used, counted by text and by key,
+    as the nodes drawn anew are taken out (and, made again, put in)."""
+
+    def __init__(self, page: dict, old_strings: list):
+        self.old_strings = old_strings
+        self.keys = [tuple(key) for key in page["document_keys"]]
+        self.texts: Counter = Counter(dict(zip(old_strings, page["string_uses"])))
+        self.documents: Counter = Counter(dict(zip(self.keys, page["document_uses"])))
+        self.sentences: dict = {}  # the sentences the nodes drawn anew quote, by document
+
+    def take_packed(self, node: dict) -> None:
+        from .render import packed_uses
+
+        strings, documents = Counter(), Counter()
+        packed_uses(node, strings, documents)
+        for index, count in strings.items():
+            self.texts[self.old_strings[index]] -= count
+        for index, count in documents.items():
+            self.documents[self.keys[index]] -= count
+
+    def take_edges(self, links: list) -> None:
+        from .render import packed_edge_uses
+
+        strings: Counter = Counter()
+        packed_edge_uses(links, strings)
+        for index, count in strings.items():
+            self.texts[self.old_strings[index]] -= count
+
+
+class _Entries:
+    """The new page's document entries by index: those made anew, else the previous page's, read
+    only when asked for (a node's sentence is looked up in its document's entry)."""
+
+    def __init__(self, keys: list, made: dict, previous: _PreviousPage, old_index: dict):
+        self.keys, self.made, self.previous, self.old_index = keys, made, previous, old_index
+
+    def __getitem__(self, index: int) -> list:
+        key = self.keys[index]
+        return self.made[key] if key in self.made else self.previous[self.old_index[key]]
+
+
+def _write_patched_page(path, syncs, previous: _PreviousPage, uses: _PageUses, gone, order, replaced, edge_list,
+                        meta, type_data) -> dict:
+    """The page with the nodes drawn anew (`replaced`) and, unless None, other edges: the other
+    nodes, and the documents no changed one is, copied from the previous page while the tables
+    keep their indices, else renumbered."""
+    from .render import PageTables, document_key, renumber_node
+
+    layout, old_strings = previous.layout, uses.old_strings
+    if any(count < 0 for count in (*uses.texts.values(), *uses.documents.values())):
+        raise _ViewFallback("the page's record of its texts does not add up")
+    strings = [None, *sorted(text for text, count in uses.texts.items() if count > 0 and text is not None)]
+    keys = sorted((key for key, count in uses.documents.items() if count > 0), key=document_key)
+    old_index = {key: index for index, key in enumerate(uses.keys)}
+    made = {key: [*key, sorted(uses.sentences.get(key, ()))] for key in keys if key[0] in gone or key not in old_index}
+    tables = PageTables(strings, keys, _Entries(keys, made, previous, old_index))
+    same = strings == old_strings and keys == uses.keys
+    string_map = [tables.string_index.get(text) for text in old_strings]
+    document_map = [tables.document_index.get(key) for key in uses.keys]
+    nodes = []
+    for index in range(len(order)):
+        if index in replaced:
+            nodes.append(_json(tables.node(replaced[index])))
+        elif same:
+            nodes.append(tuple(layout["nodes"][index]))
+        else:
+            nodes.append(_json(renumber_node(previous.node(index), string_map, document_map)))
+    if edge_list is not None:
+        position = {node: index for index, node in enumerate(order)}
+        edges = _json([tables.edge(edge, position) for edge in edge_list])
+    elif same:
+        edges = tuple(layout["edges"])
+    else:
+        edges = _json([[source, target, string_map[relation], string_map[label], curve]
+                       for source, target, relation, label, curve in previous.read(layout["edges"])])
+    pieces = {
+        "documents": [_json(made[key]) if key in made else tuple(layout["documents"][old_index[key]]) for key in keys],
+        "edges": edges, "meta": _json(meta), "nodes": nodes,
+        "strings": tuple(layout["strings"]) if strings == old_strings else _json(strings), "types": _json(type_data),
+    }
+    with new_file(path, syncs) as fd:
+        written = _write_data(fd, VIEW_TITLE, pieces, previous.fd)
+    return {**written, "document_keys": keys, "string_uses": [uses.texts[text] for text in strings],
+            "document_uses": [uses.documents[key] for key in keys]}
 
 
 def _copy_page(source: Path, identity: tuple, path: Path, syncs: list) -> None:

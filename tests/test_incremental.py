@@ -287,13 +287,35 @@ def test_a_role_no_document_held_before_is_patched_into_the_view(scene, tmp_path
     page = (out / "graph.html").read_text(encoding="utf-8")
     assert "fyrdirektør" not in page
     change(sorted(corpus.iterdir())[6], "\n", "\nKari Holm, fyrdirektør i Kystverket, sagde ja.\n")
+    assert_view_patched_like_a_clean_build(corpus, out, tmp_path, caplog)
+    assert "role/fyrdirekt%C3%B8r> a org:Role" in (out / "graph.ttl").read_text(encoding="utf-8")
+
+
+def assert_view_patched_like_a_clean_build(corpus: Path, out: Path, tmp_path: Path, caplog) -> None:
     with caplog.at_level(logging.INFO, logger="graph"):
         assert incremental(rebuild(corpus, out))
     assert not [m for m in caplog.messages if m.startswith("view rendered whole")]
-    assert "role/fyrdirekt%C3%B8r> a org:Role" in (out / "graph.ttl").read_text(encoding="utf-8")
     reference = tmp_path / "clean"
     write_outputs(build([corpus]), reference)
     assert snapshot(out) == snapshot(reference)
+
+
+def test_a_reworded_sentence_rewrites_only_the_nodes_it_names(scene, tmp_path, monkeypatch, caplog):
+    """The page's tables do not change when a document says the same of the same people in
+    other words: the nodes it names and its own entry are written anew, every other node and
+    document entry is copied from the previous page, and the page is a clean build's."""
+    import graph.render
+
+    corpus, out = scene
+    rebuild(corpus, out)
+    change(sorted(corpus.iterdir())[6], "stable leadership in adult", "steady leadership in adult")
+
+    def no_renumbering(*args, **kwargs):
+        raise AssertionError("the other nodes were renumbered")
+
+    monkeypatch.setattr(graph.render, "renumber_node", no_renumbering)
+    assert_view_patched_like_a_clean_build(corpus, out, tmp_path, caplog)
+    assert "steady leadership" in (out / "graph.html").read_text(encoding="utf-8")
 
 
 def test_the_written_page_is_render_htmls(scene, tmp_path):

@@ -6,9 +6,12 @@
   "use strict";
 
   const data = JSON.parse(document.getElementById("graph-data").textContent);
-  // Texts are written once in data.strings (index 0: none) and documents once in data.documents;
-  // edges are [from, to, relation, label, curve] rows with nodes by position (graph/render.py, pack_page).
+  // Short texts are written once in data.strings (index 0: none) and documents once in
+  // data.documents, as [file, title, sentences]; a row's evidence is the place of its sentence
+  // among its document's (0: none). Edges are [from, to, relation, label, curve] rows with nodes
+  // by position (graph/render.py, pack_page).
   const text = (index) => data.strings[index];
+  const sentence = (sentences, place) => (place ? sentences[place - 1] : null);
   data.edges = data.edges.map(([from, to, relation, label, curve], index) => ({
     id: "e" + index, from: data.nodes[from].id, to: data.nodes[to].id, relation: text(relation), label: text(label), curve,
   }));
@@ -412,15 +415,16 @@
   function detailsOf(node) {
     if (!details.has(node.id)) {
       const roles = node.roles.map((row) => {
-        const [document, title] = data.documents[row[6]];
+        const [document, title, sentences] = data.documents[row[6]];
         return {
           title: text(row[0]), role: text(row[1]), organisation: text(row[2]), organisation_id: text(row[3]),
-          date: text(row[4]), evidence: text(row[5]), document, document_title: title, qualifiers: row.slice(7).map(text),
+          date: text(row[4]), evidence: sentence(sentences, row[5]), document, document_title: title,
+          qualifiers: row.slice(7).map(text),
         };
       });
-      const mentions = node.mentions.map((row) => {
-        const [document, title] = data.documents[row[0]];
-        return { document, title, date: text(row[1]), evidence: text(row[2]) };
+      const mentions = node.mentions.map(([at, date, evidence]) => {
+        const [document, title, sentences] = data.documents[at];
+        return { document, title, date: text(date), evidence: sentence(sentences, evidence) };
       });
       details.set(node.id, { roles, mentions });
     }
